@@ -4,6 +4,8 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 UV      := $(BIN)/uv
+# the CPU build of torch (ml extra) comes from a local wheel folder where the machine has one
+FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
 .PHONY: setup demo test test-fast lint format typecheck bench lock clean
 
@@ -14,7 +16,7 @@ $(UV): $(BIN)/python
 	$(BIN)/pip install --quiet "uv==0.13.9"
 
 $(STAMP): requirements.lock pyproject.toml | $(UV)
-	$(UV) pip install --python $(BIN)/python --quiet -r requirements.lock
+	$(UV) pip install --python $(BIN)/python --quiet $(FIND_LINKS) -r requirements.lock
 	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -44,8 +46,8 @@ bench: $(STAMP)  ## run every benchmark in benchmarks/ (see docs/performance.md)
 	$(BIN)/python benchmarks/run_all.py
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
-	$(UV) pip compile pyproject.toml --extra postgres --extra spark --extra dev \
-	  --python-version 3.11 -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra postgres --extra spark --extra dev --extra ml \
+	  $(FIND_LINKS) --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf $(VENV) cxloop-demo .pytest_cache .mypy_cache .ruff_cache
