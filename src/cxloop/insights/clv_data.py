@@ -151,7 +151,7 @@ def validate_transactions(
         row = int(np.flatnonzero(negative)[0])
         raise TransactionDataError(
             f"transactions {_source_label(source, row, header_lines)}, field 'amount': "
-            f"negative amount {values[row]!r}; net refunds against their purchases before "
+            f"negative amount {float(values[row]):g}; net refunds against their purchases before "
             "estimating lifetime value",
             row=row,
             field="amount",

@@ -401,7 +401,9 @@ def _check_rfm(
         bad = ~np.isfinite(values) | (values < 0)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"customer row {row}, field {name!r}: {values[row]!r} is not ≥ 0")
+            raise ValueError(
+                f"customer row {row}, field {name!r}: {float(values[row]):g} is not ≥ 0"
+            )
     late = t_x > big_t + 1e-9
     if late.any():
         row = int(np.flatnonzero(late)[0])
