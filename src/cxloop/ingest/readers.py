@@ -1,0 +1,291 @@
+"""Readers: files (JSONL, CSV, Parquet; gzip too) streamed as bounded batches of raw records.
+
+Every reader yields :class:`~cxloop.ingest.validate.RawBatch` objects whose records are JSON
+object texts numbered by their line (JSONL), data row (CSV, header excluded) or row (Parquet), so
+a reject can always be traced back to its place in the file. Records a reader cannot even read —
+invalid UTF-8, a CSV row with the wrong number of fields — come back as ``pre_rejected``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Literal
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from cxloop.ingest.validate import KNOWN_FIELDS, RawBatch
+from cxloop.schema import IDENTIFIER_TYPES
+
+Format = Literal["jsonl", "csv", "parquet"]
+FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
+DEFAULT_BATCH_BYTES = 32 * 1024 * 1024
+DEFAULT_BATCH_ROWS = 100_000
+
+_SUFFIXES: dict[str, Format] = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+class ReaderError(ValueError):
+    """A source that cannot be read at all (missing file, unknown format)."""
+
+
+def detect_format(path: Path) -> Format:
+    """The format of ``path`` from its suffix (``.jsonl``, ``.csv``, ``.parquet``, plus ``.gz``)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in _SUFFIXES:
+        return _SUFFIXES[suffixes[-1]]
+    raise ReaderError(
+        f"{path}: cannot tell the format from the name; pass --format jsonl|csv|parquet"
+    )
+
+
+def discover_sources(paths: list[Path], fmt: Format | None = None) -> list[tuple[Path, Format]]:
+    """Expand files and folders (recursively, sorted) into ``(file, format)`` pairs."""
+    found: list[tuple[Path, Format]] = []
+    for path in paths:
+        if not path.exists():
+            raise ReaderError(f"{path}: no such file or folder")
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                try:
+                    found.append((child, fmt or detect_format(child)))
+                except ReaderError:
+                    continue  # a folder may hold READMEs and the like; only data files count
+        else:
+            found.append((path, fmt or detect_format(path)))
+    return found
+
+
+def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
+    """The decompressed stream and the raw file (whose position measures progress)."""
+    raw = path.open("rb")
+    magic = raw.read(2)
+    raw.seek(0)
+    if magic == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw), raw
+    return raw, raw
+
+
+def _decode_lines(chunk: bytes, first_no: int) -> tuple[list[str | None], list[tuple[int, str]]]:
+    """Split a chunk of whole lines; lines that are not UTF-8 become ``None`` plus a reason."""
+    try:
+        return list(chunk.decode("utf-8").split("\n")), []
+    except UnicodeDecodeError:
+        lines: list[str | None] = []
+        bad: list[tuple[int, str]] = []
+        for offset, line in enumerate(chunk.split(b"\n")):
+            try:
+                lines.append(line.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                lines.append(None)
+                bad.append(
+                    (first_no + offset,
+                     f"line is not valid UTF-8 (byte 0x{line[exc.start]:02x} at position "
+                     f"{exc.start})")
+                )
+        return lines, bad
+
+
+def read_jsonl(path: Path, batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[RawBatch]:
+    """Stream a JSON Lines file (optionally gzipped) in batches of about ``batch_bytes``."""
+    stream, raw = _open_binary(path)
+    source = str(path)
+    next_no = 1
+    leftover = b""
+    with stream, raw:
+        while True:
+            block = stream.read(batch_bytes)
+            data = leftover + block
+            if not block:
+                chunk, leftover = data, b""
+            else:
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    leftover = data
+                    continue
+                chunk, leftover = data[: cut + 1], data[cut + 1 :]
+                if chunk.endswith(b"\n"):
+                    chunk = chunk[:-1]
+            if chunk or block:
+                yield _jsonl_batch(source, chunk, next_no, raw.tell())
+                next_no += chunk.count(b"\n") + 1
+            if not block:
+                return
+
+
+def _jsonl_batch(source: str, chunk: bytes, first_no: int, position: int) -> RawBatch:
+    lines, bad = _decode_lines(chunk, first_no)
+    numbers = np.arange(first_no, first_no + len(lines), dtype=np.int64)
+    records = pa.array(lines, type=pa.string())
+    keep = pc.and_kleene(
+        pc.is_valid(records), pc.not_equal(pc.utf8_trim_whitespace(records), "")
+    )
+    table = pa.table({"record_no": numbers, "record": records}).filter(keep)
+    pre = [
+        (no, "(record)", reason, chunk.split(b"\n")[no - first_no].decode("utf-8", "replace"))
+        for no, reason in bad
+    ]
+    return RawBatch(source=source, records=table, pre_rejected=pre, position=position)
+
+
+def _csv_record_sql(columns: list[str]) -> str:
+    """SQL turning a table of CSV string columns into canonical JSON record texts."""
+    def q(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def key(name: str) -> str:
+        return "'" + name.replace("'", "''") + "'"
+
+    lowered = {c: c.strip().lower() for c in columns}
+    id_cols = [c for c in columns
+               if lowered[c] in IDENTIFIER_TYPES or lowered[c].startswith("external:")]
+    parts: list[str] = []
+    for col in columns:
+        if col in id_cols or lowered[col] == "identifiers":
+            continue
+        parts.append(f"{key(lowered[col])}, {q(col)}")
+    id_object = "json_object(" + ", ".join(f"{key(lowered[c])}, {q(c)}" for c in id_cols) + ")"
+    if "identifiers" in lowered.values():
+        ident_col = next(c for c in columns if lowered[c] == "identifiers")
+        ids = f"json_merge_patch(coalesce(try(json({q(ident_col)})), '{{}}'::JSON), {id_object})"
+        if not id_cols:
+            ids = f"coalesce(try(json({q(ident_col)})), to_json({q(ident_col)}))"
+    else:
+        ids = id_object if id_cols else "NULL"
+    parts.append(f"'identifiers', {ids}")
+    return "SELECT record_no, json_object(" + ", ".join(parts) + ")::VARCHAR AS record FROM _cx_csv"
+
+
+def read_csv(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[RawBatch]:
+    """Stream a CSV file with a header row (optionally gzipped).
+
+    Identifier columns are named by their type (``email``, ``phone``, ``cookie``,
+    ``external:crm``…) or given as one ``identifiers`` JSON column; scores as ``csat``, ``nps``,
+    ``ces``; ``attributes`` as JSON text. Empty cells are missing values. Other columns are kept
+    under ``attributes._extra``.
+    """
+    stream, raw = _open_binary(path)
+    source = str(path)
+    text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+    con = duckdb.connect(":memory:")
+    try:
+        reader = csv.reader(text)
+        header = next(reader, None)
+        if header is None:
+            return
+        header = [h.strip() for h in header]
+        sql = _csv_record_sql(header)
+        width = len(header)
+        cols: list[list[str | None]] = [[] for _ in header]
+        numbers: list[int] = []
+        pre: list[tuple[int, str, str, str | None]] = []
+        row_no = 0
+        for row in reader:
+            row_no += 1
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != width:
+                pre.append((row_no, "(record)",
+                            f"row has {len(row)} fields; the header has {width}",
+                            ",".join(row).encode("utf-8", "replace").decode("utf-8", "replace")))
+                continue
+            try:
+                "\x1f".join(row).encode("utf-8")
+            except UnicodeEncodeError:
+                pre.append((row_no, "(record)", "row is not valid UTF-8",
+                            ",".join(row).encode("utf-8", "surrogateescape")
+                            .decode("utf-8", "replace")))
+                continue
+            numbers.append(row_no)
+            for i, cell in enumerate(row):
+                cols[i].append(cell if cell != "" else None)
+            if len(numbers) >= batch_rows:
+                yield _csv_batch(con, sql, source, header, cols, numbers, pre, raw.tell())
+                cols, numbers, pre = [[] for _ in header], [], []
+        if numbers or pre:
+            yield _csv_batch(con, sql, source, header, cols, numbers, pre, raw.tell())
+    finally:
+        con.close()
+        text.close()
+        raw.close()
+
+
+def _csv_batch(con: duckdb.DuckDBPyConnection, sql: str, source: str, header: list[str],
+               cols: list[list[str | None]], numbers: list[int],
+               pre: list[tuple[int, str, str, str | None]], position: int) -> RawBatch:
+    arrays = {"record_no": pa.array(numbers, type=pa.int64())}
+    for name, values in zip(header, cols, strict=True):
+        arrays[name] = pa.array(values, type=pa.string())
+    con.register("_cx_csv", pa.table(arrays))
+    try:
+        records = con.execute(sql).to_arrow_table()
+    finally:
+        con.unregister("_cx_csv")
+    return RawBatch(source=source, records=records, pre_rejected=pre, position=position)
+
+
+def read_parquet(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[RawBatch]:
+    """Stream a Parquet file whose columns follow the canonical event (nested or flat)."""
+    parquet = pq.ParquetFile(path)
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    first = 1
+    done_rows = 0
+    total = max(parquet.metadata.num_rows, 1)
+    size = path.stat().st_size
+    try:
+        for batch in parquet.iter_batches(batch_size=batch_rows):
+            table = pa.Table.from_batches([batch])
+            con.register("_cx_pq", table)
+            try:
+                records = con.execute(
+                    f"SELECT ({first} + row_number() OVER () - 1)::BIGINT AS record_no, "
+                    "to_json(_cx_pq)::VARCHAR AS record FROM _cx_pq"
+                ).to_arrow_table()
+            finally:
+                con.unregister("_cx_pq")
+            first += table.num_rows
+            done_rows += table.num_rows
+            yield RawBatch(source=str(path), records=records, pre_rejected=[],
+                           position=int(size * done_rows / total))
+    finally:
+        con.close()
+
+
+def read_source(path: Path, fmt: Format, batch_bytes: int = DEFAULT_BATCH_BYTES,
+                batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[RawBatch]:
+    """Stream one file in the given format."""
+    if fmt == "jsonl":
+        return read_jsonl(path, batch_bytes)
+    if fmt == "csv":
+        return read_csv(path, batch_rows)
+    if fmt == "parquet":
+        return read_parquet(path, batch_rows)
+    raise ReaderError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+__all__ = [
+    "DEFAULT_BATCH_BYTES",
+    "FORMATS",
+    "KNOWN_FIELDS",
+    "Format",
+    "ReaderError",
+    "detect_format",
+    "discover_sources",
+    "read_csv",
+    "read_jsonl",
+    "read_parquet",
+    "read_source",
+]
