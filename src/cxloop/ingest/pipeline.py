@@ -117,6 +117,7 @@ def ingest_paths(
     sources = discover_sources([Path(p) for p in paths], fmt)
     run_id = f"run-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     summary = IngestSummary(run_id=run_id, db=store.url)
+    store.mark_interrupted_runs()
     store.start_run(run_id, [str(s) for s, _ in sources], cxloop.__version__)
     validator = Validator(settings)
     total_bytes = sum(path.stat().st_size for path, _ in sources)

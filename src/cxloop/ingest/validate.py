@@ -216,10 +216,17 @@ FROM _cx_fields
 """
 
 
+_IDS_JSON = (
+    "CASE WHEN json_type(j.identifiers) = 'VARCHAR' THEN try(json(j.identifiers->>'$')) "
+    "ELSE j.identifiers END"
+)
+"""Identifiers as JSON; a string holding a JSON object (CSV, Parquet) is read as that object."""
+
 _IDENTIFIERS_SQL = f"""
 WITH src AS (
-  SELECT record_no, j.identifiers AS ids, json_type(j.identifiers) AS t
-  FROM _cx_parsed WHERE jtype = 'OBJECT' AND j.identifiers IS NOT NULL
+  SELECT record_no, ids, json_type(ids) AS t FROM (
+    SELECT record_no, {_IDS_JSON} AS ids
+    FROM _cx_parsed WHERE jtype = 'OBJECT' AND j.identifiers IS NOT NULL)
 ), pairs AS (
   SELECT record_no, e.key AS id_type, e.value AS v
   FROM (SELECT record_no, unnest(map_entries(try_cast(ids AS MAP(VARCHAR, JSON)))) AS e
@@ -266,7 +273,7 @@ SELECT i.record_no, i.id_type,
 FROM _cx_ids i LEFT JOIN _cx_phones p ON p.raw = i.value
 """
 
-_RESULT_SQL = """
+_RESULT_SQL = f"""
 WITH id_agg AS (
   SELECT record_no,
     list_sort(list(DISTINCT id_type || ':' || value) FILTER (WHERE error IS NULL)) AS identifiers,
@@ -276,13 +283,13 @@ WITH id_agg AS (
 ), bad_shape AS (
   SELECT record_no FROM _cx_parsed
   WHERE jtype = 'OBJECT' AND j.identifiers IS NOT NULL
-    AND json_type(j.identifiers) NOT IN ('OBJECT', 'ARRAY', 'NULL')
+    AND coalesce(json_type({_IDS_JSON}), 'INVALID') NOT IN ('OBJECT', 'ARRAY', 'NULL')
 )
 SELECT c.*, a.identifiers,
-  CASE WHEN b.record_no IS NOT NULL THEN list_append(c.errors, {'field': 'identifiers',
-         'reason': 'identifiers must be an object {"email": "…"} or a list of {"type", "value"}'})
-       WHEN a.id_error IS NOT NULL THEN list_append(c.errors, {'field': a.id_error_field,
-         'reason': a.id_error})
+  CASE WHEN b.record_no IS NOT NULL THEN list_append(c.errors, {{'field': 'identifiers',
+         'reason': 'identifiers must be an object {{"email": "…"}} or a list of {{"type", "value"}}'}})
+       WHEN a.id_error IS NOT NULL THEN list_append(c.errors, {{'field': a.id_error_field,
+         'reason': a.id_error}})
        ELSE c.errors END AS all_errors
 FROM _cx_checked c
 LEFT JOIN id_agg a USING (record_no)

@@ -165,6 +165,19 @@ class Store(ABC):
         self.append("ingest_runs", row)
 
     @final
+    def mark_interrupted_runs(self) -> int:
+        """Mark runs still 'running' as 'interrupted' (a crash or kill ended them).
+
+        Only safe where a single writer is guaranteed (a DuckDB file is locked by its writer);
+        on PostgreSQL another process may be ingesting right now, so nothing is changed there.
+        """
+        if self.dialect != "duckdb":
+            return 0
+        stale = self.query("SELECT count(*) FROM ingest_runs WHERE status = 'running'")
+        self._execute("UPDATE ingest_runs SET status = 'interrupted' WHERE status = 'running'")
+        return int(stale.column(0)[0].as_py())
+
+    @final
     def write_batch(self, batch: BatchWrite) -> BatchOutcome:
         """Store one batch in one transaction and say what each record became."""
         if batch.rejected.schema != REJECTED_SCHEMA:

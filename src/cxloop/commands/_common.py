@@ -1,0 +1,43 @@
+"""Options and output helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from cxloop.store import Store, StoreError, open_store, resolve_db
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="CXLOOP_DB",
+        help="Store: a DuckDB file (default cxloop.duckdb), :memory:, or postgresql://…",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+console = Console(stderr=True)
+"""Human output (progress, tables) goes to stderr so --json output on stdout stays clean."""
+
+
+def print_json(payload: Any) -> None:
+    """Write ``payload`` as JSON to stdout."""
+    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def open_or_exit(db: str | None) -> Store:
+    """Open the store, or exit with a clear message naming it."""
+    try:
+        return open_store(db)
+    except StoreError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    except Exception as exc:
+        console.print(f"[red]error:[/] cannot open store {resolve_db(db)}: {exc}")
+        raise typer.Exit(2) from exc

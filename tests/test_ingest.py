@@ -1,0 +1,220 @@
+"""Lossless ingest: the bad-input corpus, the counting invariant, formats, reruns."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cxloop.ingest import ingest_paths
+from cxloop.store import Store, open_store
+
+
+def event(i: int | str, **change: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "event_id": f"e-{i}", "occurred_at": "2026-03-01T10:00:00Z", "channel": "chat",
+        "type": "message", "identifiers": {"email": f"user{i}@example.com", "cookie": f"c{i}"},
+        "actor": "customer", "text": f"where is my order {i}",
+    }
+    base.update(change)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def write_jsonl(path: Path, records: list[Any]) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
+    return path
+
+
+# Each bad record, the field its reject must name, and words its reason must contain.
+BAD_RECORDS: list[tuple[str, str, str, str]] = [
+    ("broken json", '{"event_id": "x", "occurred_at": ', "(record)", "not valid JSON"),
+    ("not an object", "[1, 2, 3]", "(record)", "not an object"),
+    ("missing event_id", json.dumps(event(1, event_id=None)), "event_id", "missing"),
+    ("missing occurred_at", json.dumps(event(2, occurred_at=None)), "occurred_at", "missing"),
+    ("missing channel", json.dumps(event(3, channel=None)), "channel", "missing"),
+    ("unknown channel", json.dumps(event(4, channel="fax")), "channel", "not one of"),
+    ("impossible date", json.dumps(event(5, occurred_at="2026-02-30T10:00:00Z")),
+     "occurred_at", "not a date and time"),
+    ("far future", json.dumps(event(6, occurred_at="2999-01-01T00:00:00Z")),
+     "occurred_at", "outside the possible range"),
+    ("no time zone", json.dumps(event(7, occurred_at="2026-03-01 10:00:00")),
+     "occurred_at", "no time zone"),
+    ("wrong number type", json.dumps(event(8, duration_s="long")), "duration_s",
+     "not a number"),
+    ("negative wait", json.dumps(event(9, wait_s=-5)), "wait_s", "negative"),
+    ("score out of range", json.dumps(event(10, scores={"nps": 11})), "scores.nps",
+     "from 0 to 10"),
+    ("object as event_id", json.dumps(event(11, event_id={"a": 1})), "event_id",
+     "must be a string"),
+    ("bad email", json.dumps(event(12, identifiers={"email": "nope"})), "identifiers.email",
+     "not an email address"),
+    ("unknown identifier type", json.dumps(event(13, identifiers={"fax": "1"})),
+     "identifiers.fax", "unknown identifier type"),
+    ("bad phone", json.dumps(event(14, identifiers={"phone": "12"})), "identifiers.phone",
+     "not a phone number"),
+    ("huge text", json.dumps(event(15, text="x" * (10 * 1024 * 1024))), "text",
+     "the limit is"),
+    ("attributes not an object", json.dumps(event(16, attributes=[1, 2])), "attributes",
+     "JSON object"),
+    ("unknown actor", json.dumps(event(17, actor="robot")), "actor", "not one of"),
+]
+
+
+@pytest.mark.parametrize(("case", "line", "field", "reason"), BAD_RECORDS,
+                         ids=[c[0] for c in BAD_RECORDS])
+def test_each_bad_record_is_rejected_with_field_and_reason(
+    tmp_path: Path, case: str, line: str, field: str, reason: str
+) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [event("ok-1"), line, event("ok-2")])
+    with open_store(":memory:") as store:
+        summary = ingest_paths([path], store)
+        assert (summary.records_read, summary.accepted, summary.rejected) == (3, 2, 1)
+        rows = store.query("SELECT source, record_no, field, reason, raw_bytes FROM rejected")
+        reject = rows.to_pylist()[0]
+    assert reject["source"] == str(path)
+    assert reject["record_no"] == 2
+    assert reject["field"] == field
+    assert reason in reject["reason"]
+    assert reject["raw_bytes"] == len(line.encode())
+
+
+def test_invalid_utf8_line_is_rejected_and_its_neighbours_kept(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    good = json.dumps(event(1)).encode()
+    path.write_bytes(good + b"\n" + b'{"event_id": "caf\xff"}\n' + json.dumps(event(2)).encode())
+    with open_store(":memory:") as store:
+        summary = ingest_paths([path], store)
+        reject = store.query("SELECT record_no, field, reason FROM rejected").to_pylist()[0]
+    assert (summary.accepted, summary.rejected) == (2, 1)
+    assert reject["record_no"] == 2
+    assert "not valid UTF-8" in reject["reason"]
+
+
+def test_empty_file_and_blank_lines_are_no_records(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    blanks = write_jsonl(tmp_path / "blanks.jsonl", ["", event(1), "   ", event(2), ""])
+    with open_store(":memory:") as store:
+        summary = ingest_paths([empty, blanks], store)
+        sources = store.query("SELECT source FROM events ORDER BY source")["source"].to_pylist()
+    assert (summary.records_read, summary.accepted, summary.rejected) == (2, 2, 0)
+    assert sources == [f"{blanks}:2", f"{blanks}:4"]  # line numbers count the blank lines
+
+
+def test_csv_with_identifier_columns_scores_and_ragged_rows(tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text(
+        "event_id,occurred_at,channel,type,email,phone,csat,store_code\n"
+        "s1,2026-03-01T10:00:00Z,survey,survey_response,Ann@X.com,(415) 555-0100,5,B12\n"
+        "s2,2026-03-01T11:00:00Z,survey,survey_response,,,9,\n"
+        "s3,too,few\n"
+    )
+    with open_store(":memory:") as store:
+        summary = ingest_paths([path], store)
+        stored = store.query("SELECT * FROM events").to_pylist()
+        rejects = store.query("SELECT record_no, field, reason FROM rejected ORDER BY 1")
+    assert (summary.records_read, summary.accepted, summary.rejected) == (3, 1, 2)
+    assert stored[0]["identifiers"] == ["email:ann@x.com", "phone:+14155550100"]
+    assert stored[0]["csat"] == 5
+    assert json.loads(stored[0]["attributes"]) == {"_extra": {"store_code": "B12"}}
+    assert rejects.to_pylist() == [
+        {"record_no": 2, "field": "scores.csat", "reason": "csat 9 is not a whole number "
+         "from 1 to 5"},
+        {"record_no": 3, "field": "(record)", "reason": "row has 3 fields; the header has 8"},
+    ]
+
+
+def test_csv_missing_required_columns_rejects_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "partial.csv"
+    path.write_text("occurred_at,channel\n2026-03-01T10:00:00Z,web\n2026-03-01T10:05:00Z,web\n")
+    with open_store(":memory:") as store:
+        summary = ingest_paths([path], store)
+        fields = store.query("SELECT field, reason FROM rejected").to_pylist()
+    assert (summary.records_read, summary.rejected) == (2, 2)
+    assert all(f["field"] == "event_id" and "type is missing" in f["reason"] for f in fields)
+
+
+def test_gzip_parquet_and_folders(tmp_path: Path) -> None:
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    with gzip.open(folder / "a.jsonl.gz", "wt") as fh:
+        fh.write("\n".join(json.dumps(event(i)) for i in range(100)))
+    rows = [event(i) for i in range(100, 150)]
+    for r in rows:
+        r["identifiers"] = json.dumps(r["identifiers"])
+    pq.write_table(pa.Table.from_pylist(rows), folder / "b.parquet")
+    (folder / "README.txt").write_text("not data")
+    with open_store(":memory:") as store:
+        summary = ingest_paths([folder], store)
+        ids = store.query("SELECT identifiers FROM events WHERE event_id = 'e-120'")
+    assert (summary.records_read, summary.accepted) == (150, 150)
+    assert [f.source.rsplit("/", 1)[1] for f in summary.files] == ["a.jsonl.gz", "b.parquet"]
+    assert ids.to_pylist()[0]["identifiers"] == ["cookie:c120", "email:user120@example.com"]
+
+
+def test_rerun_counts_everything_as_duplicates_and_stores_nothing_twice(store: Store,
+                                                                       tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl",
+                       [event(i) for i in range(50)] + [event(3), "{broken"])
+    first = ingest_paths([path], store)
+    second = ingest_paths([path], store)
+    assert (first.accepted, first.duplicates, first.rejected) == (50, 1, 1)
+    assert (second.accepted, second.duplicates, second.rejected) == (0, 51, 1)
+    assert store.count("events") == 50
+    runs = store.runs()
+    assert [r.status for r in runs] == ["completed", "completed"]
+    assert sum(r.accepted for r in runs) == 50
+
+
+def test_unknown_fields_are_kept_under_attributes(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl",
+                       [event(1, attributes={"page": "/a"}, campaign="spring", score=3)])
+    with open_store(":memory:") as store:
+        ingest_paths([path], store)
+        attributes = store.query("SELECT attributes FROM events")["attributes"][0].as_py()
+    assert json.loads(attributes) == {"page": "/a", "_extra": {"campaign": "spring", "score": 3}}
+
+
+record_kinds = st.lists(
+    st.tuples(st.sampled_from(["valid", "duplicate", "broken", "bad_channel", "no_id", "blank"]),
+              st.integers(min_value=0, max_value=30)),
+    min_size=0, max_size=60,
+)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(record_kinds, st.integers(min_value=200, max_value=5000))
+def test_counts_always_add_up(tmp_path: Path, kinds: list[tuple[str, int]],
+                              batch_bytes: int) -> None:
+    lines: list[str] = []
+    for kind, i in kinds:
+        if kind in ("valid", "duplicate"):
+            lines.append(json.dumps(event(i)))
+        elif kind == "broken":
+            lines.append('{"event_id": ')
+        elif kind == "bad_channel":
+            lines.append(json.dumps(event(i, channel="pigeon")))
+        elif kind == "no_id":
+            lines.append(json.dumps(event(i, event_id=None)))
+        else:
+            lines.append("")
+    path = tmp_path / "prop.jsonl"
+    path.write_text("\n".join(lines))
+    with open_store(":memory:") as store:
+        summary = ingest_paths([path], store, batch_bytes=batch_bytes)
+        stored = store.count("events")
+        rejected = store.count("rejected")
+    records = sum(1 for line in lines if line.strip())
+    distinct_valid = len({i for kind, i in kinds if kind in ("valid", "duplicate")})
+    assert summary.records_read == records
+    assert summary.adds_up()
+    assert summary.accepted == stored == distinct_valid
+    assert summary.rejected == rejected

@@ -1,0 +1,132 @@
+"""The canonical event and identifier normalization."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from cxloop.schema import (
+    CHANNELS,
+    EVENT_ARROW_SCHEMA,
+    IdentifierError,
+    InteractionEvent,
+    event_json_schema,
+    normalize_email,
+    normalize_identifier,
+    normalize_phone,
+)
+
+
+def test_email_is_trimmed_and_lowercased() -> None:
+    assert normalize_identifier("email", "  Ann.Lee@Example.COM ") == "email:ann.lee@example.com"
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164"),
+    [
+        ("(415) 555-0123", "US", "+14155550123"),
+        ("+1 415 555 0123", "US", "+14155550123"),
+        ("415.555.0123", "US", "+14155550123"),
+        ("020 7946 0958", "GB", "+442079460958"),
+        ("0044 20 7946 0958", "DE", "+442079460958"),
+        ("030 123456", "DE", "+4930123456"),
+        ("912 345 678", "ES", "+34912345678"),
+    ],
+)
+def test_phones_become_e164(raw: str, region: str, e164: str) -> None:
+    assert normalize_phone(raw, region) == e164
+    assert normalize_identifier("phone", raw, default_region=region) == f"phone:{e164}"
+
+
+@pytest.mark.parametrize(
+    ("id_type", "value", "message"),
+    [
+        ("email", "not-an-email", "is not an email address"),
+        ("phone", "12", "is not a possible phone number"),
+        ("phone", "call me", "is not a phone number"),
+        ("fax", "123", "unknown identifier type"),
+        ("cookie", "   ", "is empty"),
+        ("device", "x" * 400, "longer than"),
+    ],
+)
+def test_bad_identifiers_say_why(id_type: str, value: str, message: str) -> None:
+    with pytest.raises(IdentifierError, match=message):
+        normalize_identifier(id_type, value)
+
+
+def test_opaque_identifiers_keep_case_and_external_types_are_accepted() -> None:
+    assert normalize_identifier("cookie", " AbC-9 ") == "cookie:AbC-9"
+    assert normalize_identifier("external:crm", "K-77") == "external:crm:K-77"
+
+
+emails = st.emails()
+
+
+@given(emails)
+def test_email_normalization_is_idempotent(email: str) -> None:
+    once = normalize_email(email)
+    assert normalize_email(once) == once
+    assert normalize_email(" " + email.upper() + " ") == once
+
+
+@given(st.integers(min_value=2012000000, max_value=9899999999))
+def test_phone_normalization_is_idempotent(number: int) -> None:
+    try:
+        once = normalize_phone(str(number), "US")
+    except IdentifierError:
+        return
+    assert normalize_phone(once, "US") == once
+    assert once.startswith("+")
+
+
+def test_event_model_normalizes_and_maps_to_arrow_columns() -> None:
+    event = InteractionEvent.model_validate_json(json.dumps({
+        "event_id": "e-1", "occurred_at": "2026-03-01T10:00:00+01:00", "channel": "chat",
+        "type": "message", "identifiers": {"email": "Ann@X.com", "phone": ["(415) 555-0123"]},
+        "scores": {"csat": 4}, "attributes": {"page": "/orders"},
+    }))
+    record = event.to_record()
+    assert set(record) == set(EVENT_ARROW_SCHEMA.names)
+    assert record["identifiers"] == ["email:ann@x.com", "phone:+14155550123"]
+    assert record["occurred_at"].isoformat() == "2026-03-01T09:00:00+00:00"
+    assert record["csat"] == 4
+    assert json.loads(record["attributes"]) == {"page": "/orders"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"channel": "fax"}, "channel"),
+        ({"occurred_at": "2026-03-01T10:00:00"}, "occurred_at"),
+        ({"scores": {"nps": 11}}, "scores.nps"),
+        ({"identifiers": {"email": "nope"}}, "identifiers.email"),
+        ({"duration_s": -3}, "duration_s"),
+    ],
+)
+def test_event_model_rejects_bad_fields(change: dict[str, object], field: str) -> None:
+    base = {"event_id": "e", "occurred_at": "2026-03-01T10:00:00Z", "channel": "web",
+            "type": "page_view"}
+    with pytest.raises(ValidationError) as info:
+        InteractionEvent.model_validate({**base, **change})
+    assert field.split(".")[0] in str(info.value)
+
+
+def test_json_schema_lists_every_channel_and_required_field() -> None:
+    schema = event_json_schema()
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert set(schema["required"]) == {"event_id", "occurred_at", "channel", "type"}
+    assert schema["properties"]["channel"]["enum"] == list(CHANNELS)
+
+
+def test_cli_schema_json_prints_the_schema() -> None:
+    from typer.testing import CliRunner
+
+    from cxloop.cli import app
+
+    result = CliRunner().invoke(app, ["schema", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["title"] == "InteractionEvent"
