@@ -368,6 +368,7 @@ def test_cli_json_output(tmp_path: Path, cdnow_transactions: pd.DataFrame) -> No
     for name, published in PUBLISHED_GAMMA_GAMMA.items():
         assert report["gamma_gamma"][name] == pytest.approx(published, rel=0.005)
     assert report["customers"] == 2357
+    assert report["converged"] == {"bgnbd": True, "gamma_gamma": True}
     assert report["holdout"]["actual_purchases"] == 1882
     written = pd.read_csv(per_customer, dtype={"customer_id": str})
     assert len(written) == 2357
@@ -469,3 +470,37 @@ def test_public_names_are_exported() -> None:
     public = {name for name in dir(insights) if not name.startswith("_")}
     modules = {"clv", "clv_data", "clv_models", "annotations"}
     assert set(insights.__all__) == public - modules
+
+
+def test_identical_histories_collapse_to_weighted_rows() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 4, 500).astype(float)
+    t_x = rng.integers(0, 3, 500).astype(float)
+    big_t = rng.integers(3, 5, 500).astype(float)
+    (ux, utx, ut), counts = clv_models._collapse(x, t_x, big_t)
+    expected, expected_counts = np.unique(
+        np.column_stack([x, t_x, big_t]), axis=0, return_counts=True
+    )
+    np.testing.assert_array_equal(np.column_stack([ux, utx, ut]), expected)
+    np.testing.assert_array_equal(counts, expected_counts)
+    # The weighted likelihood equals the per-customer one.
+    theta = np.log([0.3, 4.0, 0.8, 2.5])
+    weighted, _ = clv_models._bgnbd_objective(theta, ux, utx, ut, counts)
+    plain, _ = clv_models._bgnbd_objective(theta, x, t_x, big_t, np.ones_like(x))
+    assert weighted == pytest.approx(plain, rel=1e-12)
+
+
+def test_cli_warns_when_a_fit_does_not_converge(tmp_path: Path) -> None:
+    """Homogeneous buyers (no heterogeneity) push the BG/NBD estimates to infinity."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    customer = rng.integers(0, 300, n)
+    day = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+    frame = pd.DataFrame({"customer_id": customer, "date": day, "amount": rng.gamma(2.0, 20.0, n)})
+    path = tmp_path / "homogeneous.parquet"
+    frame.to_parquet(path)
+    result = CliRunner().invoke(app, ["insights", "clv", "--transactions", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "did not converge" in result.stderr
+    report = json.loads(result.stdout)
+    assert report["converged"]["bgnbd"] is False

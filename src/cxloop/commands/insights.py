@@ -153,6 +153,7 @@ def clv_command(
             "gamma_gamma": model.gamma_gamma.log_likelihood,
         },
         "frequency_spend_correlation": _finite(model.gamma_gamma.frequency_spend_correlation),
+        "converged": {"bgnbd": model.bgnbd.converged, "gamma_gamma": model.gamma_gamma.converged},
         "clv": {
             "horizon_months": horizon,
             "monthly_discount_rate": discount_rate,
@@ -176,6 +177,13 @@ def clv_command(
         },
         "out": None if out is None else str(out),
     }
+    for model_name, converged in report["converged"].items():
+        if not converged:
+            errors.print(
+                f"[yellow]warning:[/] the {model_name} fit did not converge; the data may lack the "
+                "heterogeneity the model assumes, so treat its parameters and CLV with care",
+                highlight=False,
+            )
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -199,11 +207,15 @@ def _print_report(report: dict[str, Any], top_customers: pd.DataFrame) -> None:
     console.print(params)
 
     clv = report["clv"]
+    correlation = report["frequency_spend_correlation"]
     lines = [
         f"{report['customers']} customers ({report['repeat_customers']} with repeat purchases), "
         f"calibration to {report['calibration_end']}, time unit {report['time_unit']}",
         f"CLV over {clv['horizon_months']} months at {clv['monthly_discount_rate']:.2%}/month: "
         f"total {clv['total']:,.2f}, mean {clv['mean']:,.2f}",
+        "Frequency–spend correlation among repeat customers: "
+        + ("n/a" if correlation is None else f"{correlation:.2f}")
+        + " (Gamma-Gamma assumes ≈ 0)",
     ]
     if clv["interval"] is not None:
         band = clv["interval"]
