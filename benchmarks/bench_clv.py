@@ -10,7 +10,9 @@ customers, calibration to 1997-09-30, weeks). Each repeat times, alternately, cx
 ``BetaGeoFitter().fit`` + ``GammaGammaFitter().fit`` (which also compute their Hessians), on the
 same RFM summary. The RFM summary itself (raw purchases → frequency/recency/T/spend) is timed
 too. Peak memory is traced with :mod:`tracemalloc` in separate runs so it does not slow the
-timed ones. Results go to ``benchmarks/results/clv.json``.
+timed ones. A second, larger comparison fits BG/NBD alone on ``--scale-customers`` simulated
+customers (true r=0.25, α=4.4, a=0.8, b=2.4; day-resolution times in weeks; 0 skips it).
+Results go to ``benchmarks/results/clv.json``.
 """
 
 from __future__ import annotations
@@ -59,10 +61,53 @@ def _peak_bytes(action: Callable[[], object]) -> int:
         tracemalloc.stop()
 
 
+def _simulate_bgnbd(customers: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Simulated (x, t_x, T) in weeks at day resolution from the BG/NBD story."""
+    rng = np.random.default_rng(seed)
+    rate = rng.gamma(0.25, 1 / 4.4, customers)
+    dropout = rng.beta(0.8, 2.4, customers)
+    big_t = np.round(rng.uniform(27, 39, customers) * 7) / 7
+    arrivals = np.cumsum(rng.exponential(1.0, (customers, 200)) / rate[:, None], axis=1)
+    arrivals = np.ceil(arrivals * 7) / 7
+    x = np.minimum((arrivals <= big_t[:, None]).sum(axis=1), rng.geometric(dropout))
+    t_x = np.where(x > 0, arrivals[np.arange(customers), np.maximum(x, 1) - 1], 0.0)
+    return x.astype(np.float64), t_x, big_t
+
+
+def _scale_comparison(customers: int, repeats: int) -> dict[str, Any]:
+    """BG/NBD fit time on many simulated customers, cxloop against lifetimes."""
+    x, t_x, big_t = _simulate_bgnbd(customers)
+    frequency, recency, age = pd.Series(x), pd.Series(t_x), pd.Series(big_t)
+    fits: dict[str, Any] = {}
+
+    def ours() -> None:
+        fits["cxloop"] = fit_bgnbd(x, t_x, big_t).params()
+
+    def theirs() -> None:
+        params = BetaGeoFitter().fit(frequency, recency, age).params_
+        fits["lifetimes"] = {k: float(params[k]) for k in ("r", "alpha", "a", "b")}
+
+    ours_runs, their_runs = [], []
+    for _ in range(repeats):
+        ours_runs.append(_seconds(ours))
+        their_runs.append(_seconds(theirs))
+    return {
+        "customers": customers,
+        "truth": {"r": 0.25, "alpha": 4.4, "a": 0.8, "b": 2.4},
+        "cxloop_median_s": statistics.median(ours_runs),
+        "lifetimes_median_s": statistics.median(their_runs),
+        "ratio_cxloop_to_lifetimes": statistics.median(ours_runs) / statistics.median(their_runs),
+        "parameters": fits,
+    }
+
+
 def main() -> None:
     """Time both fits, print a side-by-side table and write the JSON result."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="timed runs per side (≥ 7)")
+    parser.add_argument(
+        "--scale-customers", type=int, default=200_000, help="simulated customers (0: skip)"
+    )
     args = parser.parse_args()
     repeats = max(args.repeats, 7)
     warnings.simplefilter("ignore")  # lifetimes' pandas deprecation warnings
@@ -152,6 +197,7 @@ def main() -> None:
                 },
             },
         },
+        "scale": _scale_comparison(args.scale_customers, 7) if args.scale_customers else None,
         "environment": {
             "python": platform.python_version(),
             "numpy": np.__version__,
@@ -171,6 +217,14 @@ def main() -> None:
             f"{label:<22}{row['cxloop_median_s'] * 1e3:>10.1f}ms"
             f"{row['lifetimes_median_s'] * 1e3:>10.1f}ms{row['ratio_cxloop_to_lifetimes']:>8.2f}"
             f"{row['cxloop_peak_bytes'] / 2**20:>8.2f} /{row['lifetimes_peak_bytes'] / 2**20:>7.2f}"
+        )
+    if report["scale"] is not None:
+        scale = report["scale"]
+        label = f"BG/NBD, {scale['customers'] // 1000}k sim."
+        print(
+            f"{label:<22}{scale['cxloop_median_s'] * 1e3:>10.1f}ms"
+            f"{scale['lifetimes_median_s'] * 1e3:>10.1f}ms"
+            f"{scale['ratio_cxloop_to_lifetimes']:>8.2f}   (median of 7)"
         )
     for side in ("published", "cxloop", "lifetimes"):
         params = report["parameters"][side]
