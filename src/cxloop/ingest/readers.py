@@ -13,7 +13,7 @@ import gzip
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, cast
 
 import duckdb
 import numpy as np
@@ -74,7 +74,7 @@ def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     magic = raw.read(2)
     raw.seek(0)
     if magic == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw), raw
+        return cast(IO[bytes], gzip.GzipFile(fileobj=raw)), raw
     return raw, raw
 
 
@@ -133,7 +133,7 @@ def _jsonl_batch(source: str, chunk: bytes, first_no: int, position: int) -> Raw
         pc.is_valid(records), pc.not_equal(pc.utf8_trim_whitespace(records), "")
     )
     table = pa.table({"record_no": numbers, "record": records}).filter(keep)
-    pre = [
+    pre: list[tuple[int, str, str, str | None]] = [
         (no, "(record)", reason, chunk.split(b"\n")[no - first_no].decode("utf-8", "replace"))
         for no, reason in bad
     ]

@@ -50,7 +50,7 @@ class RawBatch:
 
     @property
     def size(self) -> int:
-        return self.records.num_rows + len(self.pre_rejected)
+        return int(self.records.num_rows) + len(self.pre_rejected)
 
 
 @dataclass(frozen=True)
