@@ -1,4 +1,4 @@
-"""Identity: who the customer is — probabilistic record matching (the identity graph builds on it)."""
+"""Identity: who the customer is — probabilistic record matching, the identity graph on top."""
 
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ class RecordLinkResult:
         training_rules: the Splink SQL of the blocking rules EM was trained on.
         threshold: the match-probability threshold for pairs and clusters.
         pairs: scored pairs at or above ``threshold`` (:data:`PAIRS_SCHEMA`).
-        clusters: one row per input record: ``source``, ``id``, ``cluster_id``.
+        clusters: one row per input record: ``source``, ``id``, ``cluster_id`` (0..k-1).
         probability_two_random_records_match: the trained match prior (λ).
         model: the trained Splink settings (m, u per comparison level) for explain.
         timings: seconds spent in each step.
@@ -453,12 +453,15 @@ def _clusters_table(clustered: pd.DataFrame, names: Sequence[str], link_type: st
     else:
         to_name = {_internal_source(index): name for index, name in enumerate(names)}
         source = clustered["source_dataset"].map(to_name).astype("string")
+    # Splink names a cluster after one of its records, with internal source names; number the
+    # clusters 0..k-1 instead, in the order of those names (stable across runs).
+    cluster_number, _ = pd.factorize(clustered["cluster_id"].astype("string"), sort=True)
     frame = pd.DataFrame(
         {
             "source": source,
             "id": clustered[_INTERNAL_ID].astype("string"),
-            "cluster_id": clustered["cluster_id"].astype("string"),
+            "cluster_id": cluster_number.astype("int64"),
         }
-    )
-    schema = pa.schema([("source", pa.string()), ("id", pa.string()), ("cluster_id", pa.string())])
+    ).sort_values(["cluster_id", "source", "id"], kind="stable")
+    schema = pa.schema([("source", pa.string()), ("id", pa.string()), ("cluster_id", pa.int64())])
     return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
