@@ -202,6 +202,41 @@ def quiet_splink(verbose: bool = False) -> Iterator[None]:
             logger.setLevel(level)
 
 
+M_PROBABILITY_FLOOR = 1e-6
+"""Smallest ``m`` EM may give a comparison level (its weight is then at most ~20 bits against)."""
+
+
+@contextmanager
+def em_m_probability_floor(floor: float = M_PROBABILITY_FLOOR) -> Iterator[None]:
+    """Keep EM's ``m`` estimates at or above ``floor`` while Splink trains.
+
+    When a comparison level holds only non-matches among the training pairs (say, dates of birth
+    one keystroke apart in data where dates are never mistyped), EM drives its ``m`` to a value
+    that underflows to exactly 0.0, and Splink 5 then refuses the value and aborts training
+    (``m_probability value 0.0 is below the minimum allowed value``). A floor is the usual
+    pseudo-count remedy: a level never seen among matches gets a large, finite weight against.
+    The patch is undone on exit.
+    """
+    from splink.internals import expectation_maximisation
+
+    original = expectation_maximisation.populate_m_u_from_lookup
+
+    def floored(
+        fixed: set[str], level: Any, column: str, lookup: dict[str, dict[int, Any]]
+    ) -> None:
+        for record in lookup.get(column, {}).values():
+            m_probability = record.get("m_probability")
+            if isinstance(m_probability, float) and m_probability < floor:
+                record["m_probability"] = floor
+        original(fixed, level, column, lookup)
+
+    expectation_maximisation.populate_m_u_from_lookup = floored
+    try:
+        yield
+    finally:
+        expectation_maximisation.populate_m_u_from_lookup = original
+
+
 class _Steps:
     """A Rich progress bar over the run's steps (or nothing when progress is off)."""
 
@@ -350,12 +385,13 @@ def link_records(
         steps.step("estimating u by random sampling")
         linker.training.estimate_u_using_random_sampling(max_pairs=u_sample_pairs, seed=42)
         steps.step("estimating m and λ by EM")
-        for rule in training:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule.sql,
-                estimate_without_term_frequencies=True,
-                populate_probability_two_random_records_match_from_trained_values=True,
-            )
+        with em_m_probability_floor():
+            for rule in training:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule.sql,
+                    estimate_without_term_frequencies=True,
+                    populate_probability_two_random_records_match_from_trained_values=True,
+                )
         steps.step("scoring blocked pairs")
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         pairs = _pairs_table(_to_pandas(predictions), names, link_type)
