@@ -122,6 +122,7 @@ _STREETS = [
     "london road",
     "york street",
 ]
+_DOMAINS = ["mail.com", "post.org", "inbox.net"]
 _CITIES = [
     "leeds",
     "york",
@@ -165,7 +166,7 @@ def _people(count: int, seed: int) -> list[dict[str, str]]:
                 "first": first,
                 "last": last,
                 "born": born.strftime("%Y-%m-%d"),
-                "email": f"{first}.{last}{rng.randrange(10, 999)}@{rng.choice(['mail.com', 'post.org', 'inbox.net'])}",
+                "email": f"{first}.{last}{rng.randrange(10, 999)}@{rng.choice(_DOMAINS)}",
                 "phone": f"07{rng.randrange(100, 999)}{rng.randrange(100000, 999999)}",
                 "street": f"{rng.randrange(1, 200)} {rng.choice(_STREETS)}",
                 "city": rng.choice(_CITIES),
@@ -329,7 +330,7 @@ def test_blocked_pair_counts_are_exact() -> None:
     left = pd.DataFrame({"a": ["x", "x", "y", None], "b": ["1", "2", "1", "1"]})
     right = pd.DataFrame({"a": ["x", "y", "y", "z"], "b": ["1", "1", "1", None]})
     brute_link = sum(
-        1 for _, l in left.iterrows() for _, r in right.iterrows() if pd.notna(l.a) and l.a == r.a
+        1 for _, a in left.iterrows() for _, b in right.iterrows() if pd.notna(a.a) and a.a == b.a
     )
     assert count_blocked_pairs([left, right], ["a"]) == brute_link == 4
     assert count_blocked_pairs([left, right], ["a", "b"]) == 3
@@ -422,7 +423,7 @@ def test_errors_name_the_file_and_the_column(tmp_path: Path) -> None:
     duplicated = pd.concat([crm, crm.head(2)])
     with pytest.raises(RecordLinkError, match=r"crm: column 'customer_id' has 2 duplicated"):
         link_records(duplicated, id_column="customer_id", sources=["crm"])
-    missing_id = crm.assign(customer_id=[""] + list(crm["customer_id"][1:]))
+    missing_id = crm.assign(customer_id=["", *crm["customer_id"][1:]])
     with pytest.raises(
         RecordLinkError, match=r"crm: column 'customer_id' is empty in 1 .*record 1"
     ):

@@ -218,11 +218,12 @@ def em_m_probability_floor(floor: float = M_PROBABILITY_FLOOR) -> Iterator[None]
     The patch is undone on exit.
     """
     from splink.internals import expectation_maximisation
+    from splink.internals.comparison_level import ComparisonLevel
 
     original = expectation_maximisation.populate_m_u_from_lookup
 
     def floored(
-        fixed: set[str], level: Any, column: str, lookup: dict[str, dict[int, Any]]
+        fixed: set[str], level: ComparisonLevel, column: str, lookup: dict[str, dict[int, Any]]
     ) -> None:
         for record in lookup.get(column, {}).values():
             m_probability = record.get("m_probability")
