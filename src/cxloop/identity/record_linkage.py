@@ -223,13 +223,18 @@ def em_m_probability_floor(floor: float = M_PROBABILITY_FLOOR) -> Iterator[None]
     original = expectation_maximisation.populate_m_u_from_lookup
 
     def floored(
-        fixed: set[str], level: ComparisonLevel, column: str, lookup: dict[str, dict[int, Any]]
+        training_fixed_probabilities: set[str],
+        comparison_level: ComparisonLevel,
+        output_column_name: str,
+        m_u_records_lookup: dict[str, dict[int, Any]],
     ) -> None:
-        for record in lookup.get(column, {}).values():
+        for record in m_u_records_lookup.get(output_column_name, {}).values():
             m_probability = record.get("m_probability")
             if isinstance(m_probability, float) and m_probability < floor:
                 record["m_probability"] = floor
-        original(fixed, level, column, lookup)
+        original(
+            training_fixed_probabilities, comparison_level, output_column_name, m_u_records_lookup
+        )
 
     expectation_maximisation.populate_m_u_from_lookup = floored
     try:
