@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import machine, median_runs, write_result  # noqa: E402
+from _harness import machine, median_runs, write_result
 
 LIMIT = """
 import duckdb, os

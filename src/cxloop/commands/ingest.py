@@ -10,8 +10,8 @@ from rich.table import Table
 
 from cxloop.commands._common import DbOption, JsonOption, console, open_or_exit, print_json
 from cxloop.ingest import FORMATS, IngestSummary, ReaderError, ValidationSettings, ingest_paths
-from cxloop.ingest.readers import DEFAULT_BATCH_BYTES
 from cxloop.ingest.enrichment import ingest_enrichers, raw_redactor
+from cxloop.ingest.readers import DEFAULT_BATCH_BYTES
 
 EXIT_REJECTED = 1
 """Exit code when some records were rejected (everything else was stored)."""
