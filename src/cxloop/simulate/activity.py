@@ -103,6 +103,7 @@ def purchase_frame(pop: Population, j: Journeys, clock: WorldClock, rng: np.rand
     slot, private = _visit_devices(person, pop, rng)
     device, cookie = web_identity(person, ts, slot, private, key, pop, seed)
     online = where < 2
+    receipt = rng.random(p) < 0.5
     # online purchases: product page, checkout, login, purchase — in one session
     n_steps = np.where(online, 4, 1)
     e = np.repeat(np.arange(p), n_steps)
@@ -122,6 +123,9 @@ def purchase_frame(pop: Population, j: Journeys, clock: WorldClock, rng: np.rand
         "id_cookie": np.where(web, cookie[e], np.uint64(0)),
         "id_device": np.where(app, device[e], np.uint64(0)),
         "id_customer": last | (step == 2),
+        # the order confirmation goes to the account's email (shared by some households)
+        "id_email": np.where(last & online[e] & receipt[e],
+                             np.where(pop.prefers_household_email[person[e]], 2, 0), -1),
         "id_account": last & (where[e] == 2) & (rng.random(len(e)) < 0.3),
         "value": np.where(last, value[e], np.nan),
         "currency": np.where(last, COUNTRY_CURRENCY[pop.country[person[e]]], -1),
@@ -140,12 +144,14 @@ def survey_frame(s: Surveys, j: Journeys, c: Contacts, pop: Population) -> Frame
     rows = np.flatnonzero(assisted)
     last_conv[c.journey[rows]] = c["conv_key"][rows]  # contacts are in order: last one wins
     person = j.person[s.journey]
+    family = pop.prefers_household_email[person]
     return {
         "person": person, "journey": s.journey, "intent": j.intent[s.journey],
         "lang": j.language[s.journey], "resolved": j["resolved"][s.journey], "ts_ms": s.ts_ms,
         "channel": np.full(n, CH["survey"]), "etype": np.full(n, ET["survey_response"]),
         "actor": np.full(n, AC["customer"]), "conv": last_conv[s.journey],
-        "id_email": np.where(s.by_email, 0, -1), "id_customer": ~s.by_email,
+        "id_email": np.where(s.by_email, np.where(family & s.household_email, 2, 0), -1),
+        "id_customer": ~s.by_email,
         "csat": s.csat, "nps": s.nps, "ces": s.ces, "attr_kind": np.full(n, AK["survey"]),
         "a_i1": 1 + (s.nps >= 0) + (s.ces >= 0),
         "a_i2": np.where(j["assisted"][s.journey], 0, 1),

@@ -100,7 +100,7 @@ def generate_crm(pop: Population, seed: int, rng: np.random.Generator) -> tuple[
     crm_forms = pop.phone_crm_forms[person]
     event_forms = pop.phone_forms[person]
     phone = np.where(form < 3, crm_forms[np.arange(n), np.minimum(form, 2)],
-                     event_forms[np.arange(n), np.minimum(form - 2, 3)])
+                     event_forms[np.arange(n), np.clip(form - 3, 0, 1)])
     phone[r[:, 13] < 0.1] = None
 
     customer_id = pop.customer_id[person].copy()

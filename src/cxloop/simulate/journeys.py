@@ -129,7 +129,8 @@ def plan_journeys(pop: Population, clock: WorldClock, rng: np.random.Generator) 
     person = np.repeat(np.arange(pop.n, dtype=np.int32), per_person)
     n = len(person)
     intent = rng.choice(len(INTENT_WEIGHTS), size=n, p=INTENT_WEIGHTS).astype(np.int8)
-    days = rng.integers(0, max(clock.days - JOURNEY_TAIL_DAYS, 1), n)
+    # day 0 is skipped: a local morning there can fall before the span starts in UTC
+    days = rng.integers(1, max(clock.days - JOURNEY_TAIL_DAYS, 2), n)
     start = local_times(rng, clock, days, pop.country[person])
     order = np.lexsort((start, person))
     person, intent, start = person[order], intent[order], start[order]
@@ -205,8 +206,9 @@ def _decide_contacts(j: Journeys, js: np.ndarray, kind: np.ndarray, k: int, pop:
     has_family = pop.email_household[person] != None  # noqa: E711
     has_tablet = pop.household_device[person] != 0
     email_kind = np.select(
-        [r[:, 13] < 0.05, has_family & (r[:, 13] < 0.17), has_work & (r[:, 13] < 0.30)],
-        [3, 2, 1], default=0,
+        [r[:, 13] < 0.05, pop.prefers_household_email[person] & (r[:, 13] < 0.8),
+         has_family & (r[:, 13] < 0.25), has_work & (r[:, 13] < 0.40)],
+        [3, 2, 2, 1], default=0,
     ).astype(np.int8)
     prechat_email = (is_chat | is_bot) & (r[:, 14] < 0.4)
     email_kind = np.where((kind == EMAIL) | prechat_email, email_kind, -1).astype(np.int8)

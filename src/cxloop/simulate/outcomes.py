@@ -73,6 +73,7 @@ class Surveys:
     nps: np.ndarray  # -1 when the question was not asked
     ces: np.ndarray
     by_email: np.ndarray
+    household_email: np.ndarray  # answered from the household's shared address, if it has one
     verbatim: np.ndarray
 
 
@@ -97,6 +98,7 @@ def draw_surveys(j: Journeys, tier: np.ndarray, rng: np.random.Generator) -> Sur
         journey=rows.astype(np.int32), ts_ms=(j["end_ms"] + delay.astype(np.int64))[rows],
         csat=csat[rows].astype(np.int8), nps=nps[rows].astype(np.int8),
         ces=ces[rows].astype(np.int8), by_email=rng.random(len(rows)) < 0.7,
+        household_email=rng.random(len(rows)) < 0.8,
         verbatim=rng.random(len(rows)) < 0.45,
     )
 

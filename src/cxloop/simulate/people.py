@@ -57,6 +57,7 @@ class Population:
     email: np.ndarray
     email_work: np.ndarray  # None when the person has no second address
     email_household: np.ndarray  # None unless the household shares one
+    prefers_household_email: np.ndarray  # writes from the shared address most of the time
     email_typo: np.ndarray  # how this person's address gets mistyped
     phone_e164: np.ndarray
     phone_forms: np.ndarray  # (n, PHONE_EVENT_FORMATS)
@@ -206,6 +207,7 @@ def generate_population(n: int, seed: int, rng: np.random.Generator,
         family = _unique_emails(family, seed, 5)
         household_email[in_hh] = family[household[in_hh]]
     email_typo = email_typos(email.astype(str), rng)
+    prefers_household_email = (household_email != None) & (rng.random(n) < 0.6)  # noqa: E711
 
     serial = scramble(idx, 7_000_000, seed, 6)
     national = national_numbers(country, serial, rng)
@@ -239,6 +241,7 @@ def generate_population(n: int, seed: int, rng: np.random.Generator,
         first_name=first_name, last_name=last_name, date_of_birth=dob, street=street, city=city,
         postcode=postcode, household=household, customer_id=customer_id, account=account,
         email=email, email_work=email_work, email_household=household_email,
+        prefers_household_email=prefers_household_email,
         email_typo=email_typo, phone_e164=e164, phone_forms=forms, phone_crm_forms=crm_forms,
         phone2_e164=e164_2, phone2_forms=forms2, social=social, n_devices=n_devices,
         device_keys=device_keys, household_device=household_device, journey_rate=journey_rate,

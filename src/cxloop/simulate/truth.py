@@ -12,6 +12,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxloop.simulate.catalog import (
     ACTORS_USED,
@@ -83,9 +84,11 @@ FROM messages ORDER BY ts_ms, event_key
 
 
 def _iso(ms: np.ndarray) -> pa.Array:
+    """ISO-8601 UTC strings (``2025-03-01T10:00:00.123Z``), null where ``ms`` < 0."""
     missing = ms < 0
-    return pa.array(np.where(missing, 0, ms).astype("datetime64[ms]"), mask=missing,
-                     type=pa.timestamp("ms", tz="UTC"))
+    stamps = pa.array(np.where(missing, 0, ms).astype("datetime64[ms]"), mask=missing)
+    text = pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%S")
+    return pc.binary_join_element_wise(text, "Z", "")
 
 
 def journey_facts(j: Journeys, keep: np.ndarray, c: Contacts, frame: Frame,
