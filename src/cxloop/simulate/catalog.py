@@ -64,7 +64,9 @@ INTENT_SELF_SERVE = np.array(
 )
 """Chance that a self-service visit (web/app FAQ) solves the need."""
 
-INTENT_DIFFICULTY = np.array([0.30, 0.05, 0.10, 0.30, 0.20, 0.25, 0.10, 0.35, 0.05, 0.15, 0.10, 0.40])
+INTENT_DIFFICULTY = np.array(
+    [0.30, 0.05, 0.10, 0.30, 0.20, 0.25, 0.10, 0.35, 0.05, 0.15, 0.10, 0.40]
+)
 """How much harder than average an agent finds the need (lowers resolution odds)."""
 
 # queue groups; the intent's "right" group and the misroute / escalation target

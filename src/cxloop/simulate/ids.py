@@ -7,6 +7,8 @@ writer formats them (``ck_3f2a…``) in SQL. Phone numbers are built from patter
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -137,7 +139,8 @@ def national_numbers(country: np.ndarray, serial: np.ndarray, rng: np.random.Gen
 
 def _groups(text: pa.Array, cuts: list[int]) -> list[pa.Array]:
     bounds = [0, *cuts]
-    return [pc.utf8_slice_codeunits(text, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    pairs = itertools.pairwise(bounds)
+    return [pc.utf8_slice_codeunits(text, a, b) for a, b in pairs]
 
 
 def _join(parts: list[pa.Array | str], sep: str = "") -> pa.Array:

@@ -110,7 +110,8 @@ class Journeys:
 def _categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """One draw per row of a (rows, k) probability matrix."""
     cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
-    return np.minimum((rng.random(len(probs))[:, None] > cum).sum(axis=1), probs.shape[1] - 1)
+    draws = (rng.random(len(probs))[:, None] > cum).sum(axis=1)
+    return np.asarray(np.minimum(draws, probs.shape[1] - 1))
 
 
 def local_times(rng: np.random.Generator, clock: WorldClock, days: np.ndarray,
@@ -120,7 +121,8 @@ def local_times(rng: np.random.Generator, clock: WorldClock, days: np.ndarray,
     hour = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     offset_h = np.array([c.utc_offset_h for c in COUNTRIES])[country]
     seconds = (hour - offset_h) * 3600 + rng.integers(0, 3600, n)
-    return clock.start_ms + days.astype(np.int64) * MS_PER_DAY + seconds.astype(np.int64) * 1000
+    return np.asarray(clock.start_ms + days.astype(np.int64) * MS_PER_DAY
+                      + seconds.astype(np.int64) * 1000)
 
 
 def plan_journeys(pop: Population, clock: WorldClock, rng: np.random.Generator) -> Journeys:

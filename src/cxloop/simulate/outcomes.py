@@ -160,7 +160,7 @@ def drivers_document(j: Journeys, tier: np.ndarray) -> dict[str, Any]:
     f = journey_features(j, tier)
 
     def table(effects: dict[str, float], scale: str) -> dict[str, Any]:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for name, coef in effects.items():
             sd = float(np.std(f[name])) if len(j) else 0.0
             rows.append({"driver": name, "coefficient": coef, "feature_sd": round(sd, 4),

@@ -75,6 +75,10 @@ class Population:
     value_scale: np.ndarray  # typical basket in USD
 
 
+_NONE = np.array(None, dtype=object)
+"""A missing value, for np.where over object arrays."""
+
+
 def _pick(options: tuple[str, ...], rng: np.random.Generator, n: int) -> np.ndarray:
     return np.array(options, dtype=object)[rng.integers(0, len(options), n)]
 
@@ -100,7 +104,7 @@ def _unique_emails(emails: np.ndarray, seed: int, tag: int) -> np.ndarray:
 def _households(n: int, share: float, rng: np.random.Generator) -> np.ndarray:
     """Household id per person (-1 alone): households of 2 (80%) or 3 people."""
     household = np.full(n, -1, dtype=np.int32)
-    members_wanted = int(round(n * share))
+    members_wanted = round(n * share)
     if members_wanted < 2:
         return household
     sizes = rng.choice([2, 3], size=members_wanted // 2 + 1, p=[0.8, 0.2])
@@ -197,13 +201,13 @@ def generate_population(n: int, seed: int, rng: np.random.Generator,
     email = _unique_emails(local + "@" + domain, seed, 3)
     has_work = rng.random(n) < 0.3
     work = np.where(has_work, first_ascii + "." + last_ascii + "@" + _pick(WORK_DOMAINS, rng, n),
-                    None)
+                    _NONE)
     email_work = _unique_emails(work, seed, 4)
     household_email = np.full(n, None, dtype=object)
     if len(hh_ids):
         shares_email = rng.random(len(hh_ids)) < 0.5
         family = np.where(shares_email, "the" + last_ascii[head_lookup] + "s@"
-                          + domain[head_lookup], None)
+                          + domain[head_lookup], _NONE)
         family = _unique_emails(family, seed, 5)
         household_email[in_hh] = family[household[in_hh]]
     email_typo = email_typos(email.astype(str), rng)
@@ -215,11 +219,11 @@ def generate_population(n: int, seed: int, rng: np.random.Generator,
     has_phone2 = rng.random(n) < 0.25
     national2 = national_numbers(country, scramble(idx, 7_000_000, seed, 7), rng)
     e164_2, forms2, _ = phone_formats(national2, country, rng)
-    e164_2 = np.where(has_phone2 & (e164_2 != e164), e164_2, None)
+    e164_2 = np.where(has_phone2 & (e164_2 != e164), e164_2, _NONE)
 
     has_social = rng.random(n) < 0.25
     social = np.where(has_social, "@" + first_ascii + last_ascii
-                      + scramble(idx, 9_999_991, seed, 8).astype(str).astype(object), None)
+                      + scramble(idx, 9_999_991, seed, 8).astype(str).astype(object), _NONE)
 
     n_devices = rng.choice([1, 2, 3], size=n, p=[0.45, 0.4, 0.15]).astype(np.int8)
     device_keys = np.stack([hash_keys(seed, 10 + s, idx) for s in range(MAX_DEVICES)], axis=1)
@@ -232,7 +236,8 @@ def generate_population(n: int, seed: int, rng: np.random.Generator,
     heterogeneity = rng.gamma(2.0, 0.5, n)
     store_only = rng.random(n) < 0.08
     journey_rate = np.where(store_only, 0.0, np.array([1.4, 1.8, 2.3])[tier] * heterogeneity)
-    browse_rate = np.where(store_only, 0.0, np.array([2.0, 2.5, 3.0])[tier] * rng.gamma(2.0, 0.5, n))
+    browse_rate = np.where(store_only, 0.0,
+                           np.array([2.0, 2.5, 3.0])[tier] * rng.gamma(2.0, 0.5, n))
     purchase_rate = np.array([0.25, 0.4, 0.7])[tier] * rng.gamma(3.0, 1 / 3, n)
     value_scale = np.array([35.0, 60.0, 120.0])[tier] * np.exp(rng.normal(0, 0.3, n))
 

@@ -30,7 +30,7 @@ class Ctx:
 
     def __getattr__(self, name: str) -> np.ndarray:
         try:
-            return self.__dict__["data"][name]
+            return np.asarray(self.__dict__["data"][name])
         except KeyError as exc:
             raise AttributeError(name) from exc
 
@@ -50,7 +50,7 @@ class Ctx:
     @property
     def final_on(self) -> np.ndarray:
         """A last agent is on the line (not abandoned in a transfer queue)."""
-        return self.agent1_on & ~(self.transferred & self.abandoned2)
+        return np.asarray(self.agent1_on & ~(self.transferred & self.abandoned2))
 
 
 Cond = Callable[[Ctx], np.ndarray]

@@ -8,6 +8,7 @@ operations. The true sentiment of a customer text follows the journey's friction
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,16 +67,16 @@ class PhraseTable:
              rng: np.random.Generator) -> np.ndarray:
         """A random variant per row (row index into the flat table)."""
         start, count = self._ranges[table][lang, group].T
-        return start + (rng.random(len(lang)) * count).astype(np.int64)
+        return np.asarray(start + (rng.random(len(lang)) * count).astype(np.int64))
 
 
 def _phrases() -> PhraseTable:
     t = PhraseTable()
 
-    def per_lang(source: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    def per_lang(source: Mapping[str, tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
         return {lang: [source[lang]] for lang in LANGUAGES}
 
-    def singles(source: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    def singles(source: Mapping[str, Sequence[str]]) -> dict[str, list[tuple[str, ...]]]:
         return {lang: [(p,) for p in source[lang]] for lang in LANGUAGES}
 
     t.add("open", {k: list(v) for k, v in P.INTENT_OPEN.items()})

@@ -48,7 +48,6 @@ def _labels(names: tuple[str, ...] | list[str], codes: np.ndarray) -> pa.Array:
 def event_table(f: Frame, text: pa.Array, event_key: np.ndarray, pop: Population) -> pa.Table:
     """The events as an Arrow table of ready-to-format columns."""
     person = f["person"]
-    n = len(person)
     tz_offset_h = np.array([c.utc_offset_h for c in COUNTRIES])[pop.country[person]]
     local = np.isin(f["channel"], [CHANNELS_USED.index(c) for c in _TZ_CHANNELS])
     tz_min = np.where(local, tz_offset_h * 60, 0).astype(np.int64)
@@ -180,7 +179,7 @@ def write_events_jsonl(con: duckdb.DuckDBPyConnection, events: pa.Table, path: P
             offsets = np.frombuffer(buffers[1], dtype=offset_type)
             first = int(offsets[column.offset])
             last = int(offsets[column.offset + len(column)])
-            out.write(memoryview(buffers[2])[first:last])  # type: ignore[index]
+            out.write(memoryview(buffers[2])[first:last])
             lines += len(column)
     return lines
 
