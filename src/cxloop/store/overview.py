@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,14 +28,32 @@ class StoreOverview:
     with_text: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: (str(v) if k in ("first_event", "last_event") else v)
+        return {k: (_utc_iso(v) if k in ("first_event", "last_event") else v)
                 for k, v in vars(self).items()}
+
+
+def _utc_iso(value: Any) -> str | None:
+    """A timestamp as ISO 8601 in UTC; engines that return naive UTC values (Spark) agree."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return value.isoformat()
+    return str(value)
 
 
 def store_overview(store: Store, top: int = 10) -> StoreOverview:
     """Events per channel and type, distinct identifiers per type, time span, rejects, runs."""
-    con = store.ibis()
-    events = con.table("events")
+    overview = events_overview(store.ibis().table("events"), top=top)
+    overview.db = store.url
+    overview.rejected = store.count("rejected")
+    overview.runs = store.count("ingest_runs")
+    return overview
+
+
+def events_overview(events: ibis.Table, top: int = 10) -> StoreOverview:
+    """The event part of the overview, from any Ibis table of events (DuckDB, PostgreSQL,
+    Spark): the same expressions give the same numbers on every engine."""
     totals = events.aggregate(
         n=events.count(),
         first=events.occurred_at.min(),
@@ -47,24 +66,29 @@ def store_overview(store: Store, top: int = 10) -> StoreOverview:
         .to_pyarrow().to_pylist()
     )
     top_types = (
-        events.group_by("type").aggregate(n=events.count()).order_by(ibis.desc("n")).limit(top)
+        events.group_by("type").aggregate(n=events.count())
+        .order_by([ibis.desc("n"), "type"]).limit(top)
         .to_pyarrow().to_pylist()
     )
     ids = events.select(identifier=events.identifiers.unnest())
-    ids = ids.select(id_type=ids.identifier.split(":")[0], identifier=ids.identifier)
+    # a regex, not split(":")[0]: array indexing differs between engines, and the type of
+    # "external:crm:42" is "external:crm"
+    ids = ids.select(id_type=ids.identifier.re_extract(r"^(external:[^:]+|[^:]+):", 1),
+                     identifier=ids.identifier)
     by_id_type = (
         ids.group_by("id_type").aggregate(n=ids.identifier.nunique()).order_by(ibis.desc("n"))
         .to_pyarrow().to_pylist()
     )
     return StoreOverview(
-        db=store.url,
+        db="",
         events=int(totals["n"]),
-        rejected=store.count("rejected"),
-        runs=store.count("ingest_runs"),
+        rejected=0,
+        runs=0,
         first_event=totals["first"],
         last_event=totals["last"],
         by_channel={r["channel"]: int(r["n"]) for r in by_channel},
-        top_types={r["type"]: int(r["n"]) for r in top_types},
+        top_types={r["type"]: int(r["n"]) for r in sorted(top_types,
+                                                         key=lambda r: (-r["n"], r["type"]))},
         identifiers_by_type={r["id_type"]: int(r["n"]) for r in by_id_type},
         conversations=int(totals["conversations"] or 0),
         with_text=int(totals["with_text"] or 0),
