@@ -38,7 +38,7 @@ def _utc_iso(value: Any) -> str | None:
         return None
     if isinstance(value, dt.datetime):
         value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-        return value.isoformat()
+        return str(value.isoformat())
     return str(value)
 
 
