@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, ClassVar, Protocol
 
 import pyarrow as pa
@@ -332,9 +333,15 @@ class RedactionEnricher(Enricher):
         return events.set_column(column, events.schema.field(column), pa.array(values, pa.string()))
 
 
+@lru_cache(maxsize=1)
+def _default_redactor() -> TextRedactor:
+    return TextRedactor()
+
+
 def redact_text(text: str, policy: RedactionPolicy | None = None) -> str:
     """Redact one text with ``policy`` (default: every kind redacted). For logs and dead letters."""
-    return TextRedactor(policy).redact(text).text
+    redactor = _default_redactor() if policy is None else TextRedactor(policy)
+    return redactor.redact(text).text
 
 
 def record_redactor(policy: RedactionPolicy | None = None) -> Callable[[Any], Any]:
