@@ -254,7 +254,7 @@ def febrl_deduplication(name: str) -> dict[str, Any]:
     cluster_score = score_clusters(clusters, person(clusters["id"]))
     return {
         "records": len(records),
-        "seconds": seconds,
+        "link_seconds": seconds,
         "steps_seconds": {step: round(value, 3) for step, value in result.timings.items()},
         "pairs_at_threshold": pair_score.as_dict(),
         "clusters": cluster_score.as_dict(),
@@ -281,7 +281,7 @@ def main() -> None:
         dedupe[name] = febrl_deduplication_in_fresh_process(name)
         print(
             f"  {name} dedupe: F1 pairs {dedupe[name]['pairs_at_threshold']['f1']:.4f}, "
-            f"clusters {dedupe[name]['clusters']['f1']:.4f}, {dedupe[name]['seconds']:.2f} s",
+            f"clusters {dedupe[name]['clusters']['f1']:.4f}, {dedupe[name]['link_seconds']:.2f} s",
             flush=True,
         )
     import splink

@@ -616,3 +616,18 @@ def test_febrl1_deduplication_zero_config_f1() -> None:
     score = score_clusters(clusters, _febrl_key(clusters["id"]))
     assert score.true_pairs == 500
     assert score.f1 >= 0.99, score.as_dict()
+
+
+def test_docs_name_every_option_and_kind() -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "identity-record-linkage.md").read_text()
+    from typer.main import get_command
+
+    group = get_command(app).commands["identity"]  # type: ignore[attr-defined]
+    for name in ("link-records", "evaluate-records"):
+        assert name in docs
+        for param in group.commands[name].params:
+            for option in param.opts:
+                if option.startswith("--"):
+                    assert option in docs, f"{name} {option} is not documented"
+    for kind in ColumnKind:
+        assert f"`{kind.value}`" in docs, f"kind {kind.value} is not documented"
