@@ -91,3 +91,24 @@ def test_second_duckdb_writer_gets_a_clear_error(tmp_path: object) -> None:
     assert other.returncode != 0
     assert "one writer per file" in other.stderr
     assert "postgresql://" in other.stderr
+
+
+def test_components_create_and_replace_their_own_tables(store: Store) -> None:
+    from cxloop.store.tables import TableSpec
+
+    spec = TableSpec("profiles_test", pa.schema([("profile_id", pa.string()),
+                                                 ("identifiers", pa.list_(pa.string()))]),
+                     ("profile_id",))
+    assert not store.has_table("profiles_test")
+    store.ensure_table(spec)
+    assert store.has_table("profiles_test")
+    first = pa.table({"profile_id": ["p1", "p2"], "identifiers": [["email:a@b.co"], []]},
+                     schema=spec.schema)
+    store.replace_rows("profiles_test", first)
+    store.replace_rows("profiles_test", first.slice(0, 1).set_column(
+        1, "identifiers", pa.array([["cookie:x"]], pa.list_(pa.string()))),
+        where=f"profile_id = {store.param}", params=("p1",))
+    rows = store.query("SELECT * FROM profiles_test ORDER BY profile_id").to_pylist()
+    assert rows == [{"profile_id": "p1", "identifiers": ["cookie:x"]},
+                    {"profile_id": "p2", "identifiers": []}]
+    assert store.count("profiles_test") == 2

@@ -21,6 +21,8 @@ from cxloop.store.tables import (
     REJECTED_SCHEMA,
     SCHEMA_VERSION,
     TABLES,
+    TableSpec,
+    create_table_sql,
 )
 
 
@@ -205,6 +207,29 @@ class Store(ABC):
     def append(self, table: str, rows: pa.Table) -> None:
         """Append Arrow rows to a stored table."""
 
+    @abstractmethod
+    def replace_rows(self, table: str, rows: pa.Table, where: str = "",
+                     params: tuple[Any, ...] = ()) -> None:
+        """Atomically delete the rows matching ``where`` (all rows if empty; a SQL condition with
+        bound parameters ``params``) and append ``rows`` — one transaction, so readers see the
+        old or the new content, never half of it."""
+
+    @final
+    def ensure_table(self, spec: TableSpec) -> None:
+        """Create a table of another component (identity, journeys…) if it does not exist."""
+        self._execute(create_table_sql(spec, self.dialect))
+
+    @final
+    def has_table(self, name: str) -> bool:
+        """Whether the store has a table called ``name``."""
+        found = self.query(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = "
+            f"{self.param}" + (" AND table_schema = current_schema()" if self.dialect ==
+                               "postgres" else ""),
+            (name,),
+        )
+        return bool(found.column(0)[0].as_py())
+
     @final
     def runs(self) -> list[IngestRun]:
         """Every ingest run, newest first."""
@@ -230,7 +255,7 @@ class Store(ABC):
     @final
     def count(self, table: str) -> int:
         """Rows in a stored table."""
-        if table not in {t.name for t in TABLES}:
+        if table not in {t.name for t in TABLES} and not self.has_table(table):
             raise StoreError(f"no stored table {table!r}")
         return int(self.query(f"SELECT count(*) AS n FROM {table}").column(0)[0].as_py())
 

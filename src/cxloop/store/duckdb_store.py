@@ -63,6 +63,23 @@ class DuckDBStore(Store):
         finally:
             self.con.unregister("_cx_append")
 
+    def replace_rows(self, table: str, rows: pa.Table, where: str = "",
+                     params: tuple[Any, ...] = ()) -> None:
+        self.con.register("_cx_replace", rows)
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                self.con.execute(f"DELETE FROM {table}" + (f" WHERE {where}" if where else ""),
+                                 list(params))
+                cols = ", ".join(f'"{c}"' for c in rows.column_names)
+                self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _cx_replace")
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+        finally:
+            self.con.unregister("_cx_replace")
+
     def _write_batch(self, batch: BatchWrite) -> int:
         con = self.con
         enrichments = annotations_table(batch.annotations, batch.run_id)

@@ -93,6 +93,13 @@ class PostgresStore(Store):
         with self.con.cursor() as cur:
             self._copy_into(cur, table, rows)
 
+    def replace_rows(self, table: str, rows: pa.Table, where: str = "",
+                     params: tuple[Any, ...] = ()) -> None:
+        with self.con.transaction(), self.con.cursor() as cur:
+            cur.execute(f"DELETE FROM {table}" + (f" WHERE {where}" if where else ""), params)
+            if rows.num_rows:
+                self._copy_into(cur, table, rows)
+
     def _write_batch(self, batch: BatchWrite) -> int:
         enrichments = annotations_table(batch.annotations, batch.run_id)
         with self.con.transaction(), self.con.cursor() as cur:
