@@ -16,11 +16,13 @@ import pyarrow.compute as pc
 
 from cxloop.simulate.catalog import (
     ACTORS_USED,
+    CHANNELS_USED,
     CONTACT_KINDS,
     COUNTRY_CODES,
     COUNTRY_CURRENCY,
     CURRENCIES,
     ET,
+    EVENT_TYPES_USED,
     INTENTS,
     LANGUAGES,
     MS_PER_DAY,
@@ -65,21 +67,17 @@ FROM grouped ORDER BY identifier, person_id
 """
 
 _JOURNEY_EVENTS_SQL = """
-SELECT 'evt_' || printf('%016x', e.event_key) AS event_id, j.journey_id, j.person_id, j.intent,
-       j.resolved, j.contacts, j.first_contact_resolution, j.reidentifications, j.transfers,
-       j.total_wait_s, j.time_to_resolution_s, e.contact_index + 1 AS contact_number,
-       e.channel, e.etype AS type
-FROM events e JOIN journey_facts j ON e.journey = j.journey
-ORDER BY e.ts_ms, e.event_key
+SELECT 'evt_' || printf('%016x', event_key) AS event_id,
+       'J' || lpad(journey::VARCHAR, 7, '0') AS journey_id, * EXCLUDE (event_key, journey)
+FROM journey_events
 """
-
 
 _MESSAGES_SQL = """
 SELECT 'evt_' || printf('%016x', event_key) AS event_id,
        'P' || lpad(person::VARCHAR, 7, '0') AS person_id,
        'J' || lpad(journey::VARCHAR, 7, '0') AS journey_id,
        * EXCLUDE (event_key, ts_ms, person, journey)
-FROM messages ORDER BY ts_ms, event_key
+FROM messages
 """
 
 
@@ -134,6 +132,24 @@ def journey_facts(j: Journeys, keep: np.ndarray, c: Contacts, frame: Frame,
         "churn_within_90d": churn_90[rows], "churn_caused_by_journey": caused[rows],
     }
     return pa.table(table)
+
+
+def journey_events_table(frame: Frame, event_key: np.ndarray, facts: pa.Table) -> pa.Table:
+    """One row per event of a journey (in feed order) with that journey's truth."""
+    rows = np.flatnonzero(frame["journey"] >= 0)
+    journey = frame["journey"][rows]
+    position = np.full(int(journey.max(initial=0)) + 1, -1, dtype=np.int64)
+    position[facts.column("journey").to_numpy()] = np.arange(facts.num_rows)
+    at = pa.array(position[journey])
+    columns = {"event_key": event_key[rows], "journey": journey}
+    for name in ("person_id", "intent", "resolved", "contacts", "first_contact_resolution",
+                 "reidentifications", "transfers", "total_wait_s", "time_to_resolution_s"):
+        columns[name] = facts.column(name).take(at)
+    columns["contact_number"] = pa.array(frame["contact_index"][rows] + 1,
+                                         mask=frame["contact_index"][rows] < 0)
+    columns["channel"] = np.array(CHANNELS_USED)[frame["channel"][rows]]
+    columns["type"] = np.array(EVENT_TYPES_USED)[frame["etype"][rows]]
+    return pa.table(columns)
 
 
 def messages_table(frame: Frame, event_key: np.ndarray, truth: TextTruth) -> pa.Table:

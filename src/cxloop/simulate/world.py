@@ -43,6 +43,7 @@ from cxloop.simulate.text import build_texts
 from cxloop.simulate.truth import (
     agents_table,
     crm_identifiers,
+    journey_events_table,
     journey_facts,
     messages_table,
     people_table,
@@ -215,10 +216,13 @@ def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFA
         ok &= (churn_of < 0) | (ts < churn_of) | (frame["etype"] == ET["churn"])
         ok &= (frame["journey"] < 0) | keep_j[np.maximum(frame["journey"], 0)]
         frame = take(frame, ok)
+        # the feed is in time order (ties broken by id); every file below keeps this order
+        event_key = hash_keys(seed, 50, np.arange(frame_length(frame)))
+        order = np.lexsort((event_key, frame["ts_ms"]))
+        frame, event_key = take(frame, order), event_key[order]
         bar.done("events")
 
         text, text_truth = build_texts(frame, j.base_mood, pop, seed, _rng(seed, 9))
-        event_key = hash_keys(seed, 50, np.arange(frame_length(frame)))
         bar.done("text")
 
         con = connect()
@@ -234,6 +238,7 @@ def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFA
         journeys_per_person = np.bincount(j.person[keep_j], minlength=pop.n)
         tables = {
             "journey_facts": facts,
+            "journey_events": journey_events_table(frame, event_key, facts),
             "messages": messages_table(frame, event_key, text_truth),
             "crm_ids": crm_identifiers(crm, crm_person, pop),
             "crm_truth": pa.table({"record_id": crm["record_id"].to_numpy(dtype=str),
