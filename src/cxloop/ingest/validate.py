@@ -146,72 +146,80 @@ WHERE jtype = 'OBJECT'
 """
 
 
-def _checks_sql(settings: ValidationSettings, now: dt.datetime) -> str:
+def _checks(settings: ValidationSettings, now: dt.datetime) -> list[tuple[str, str, str]]:
+    """Every field check as (failing condition, field, reason) SQL, in reporting order."""
     channels = _sql_list(CHANNELS)
     actors = _sql_list(ACTORS)
     max_time = (now + settings.max_future).isoformat()
     min_time = settings.min_time.isoformat()
     tz_pattern = r"([Zz]|[+-]\d{2}(:?\d{2})?|UTC)$"
+    checks: list[tuple[str, str, str]] = [
+        ("event_id IS NULL", "'event_id'", "'event_id is missing'"),
+        ("length(event_id) > 200", "'event_id'", "'event_id is longer than 200 characters'"),
+        ("occurred_at_raw IS NULL", "'occurred_at'", "'occurred_at is missing'"),
+        ("occurred_at_raw IS NOT NULL AND occurred_at IS NULL", "'occurred_at'",
+         "'occurred_at ' || left(occurred_at_raw, 60) || "
+         "' is not a date and time (ISO 8601, e.g. 2026-03-01T10:00:00Z)'"),
+        (f"occurred_at IS NOT NULL AND NOT regexp_matches(trim(occurred_at_raw), '{tz_pattern}')",
+         "'occurred_at'",
+         "'occurred_at ' || left(occurred_at_raw, 60) || ' has no time zone (add Z or +01:00)'"),
+        (f"(occurred_at < TIMESTAMPTZ '{min_time}' OR occurred_at > TIMESTAMPTZ '{max_time}')",
+         "'occurred_at'",
+         f"'occurred_at ' || left(occurred_at_raw, 60) || ' is outside the possible range "
+         f"({min_time[:10]} to {max_time[:10]})'"),
+        ("channel IS NULL", "'channel'", "'channel is missing'"),
+        (f"NOT list_contains({channels}, lower(channel))", "'channel'",
+         f"'channel ' || left(channel, 40) || ' is not one of {', '.join(CHANNELS)}'"),
+        ("type IS NULL", "'type'", "'type is missing'"),
+        ("length(type) > 100", "'type'", "'type is longer than 100 characters'"),
+        (f"actor IS NOT NULL AND NOT list_contains({actors}, lower(actor))", "'actor'",
+         f"'actor ' || left(actor, 40) || ' is not one of {', '.join(ACTORS)}'"),
+        ("text_bytes > text_limit", "'text'",
+         "'text is ' || text_bytes || ' bytes; the limit is ' || text_limit"),
+    ]
+    for name, raw, non_negative in (("duration_s", "duration_raw", True),
+                                    ("wait_s", "wait_raw", True),
+                                    ("value", "value_raw", False)):
+        checks.append((f"{raw} IS NOT NULL AND {name} IS NULL", f"'{name}'",
+                       f"'{name} ' || left({raw}, 40) || ' is not a number'"))
+        if non_negative:
+            checks.append((f"{name} < 0", f"'{name}'", f"'{name} ' || {raw} || ' is negative'"))
+    for name, (lo, hi) in (("csat", (1, 5)), ("nps", (0, 10)), ("ces", (1, 7))):
+        number = f"try_cast({name}_raw AS DOUBLE)"
+        checks.append((
+            f"{name}_raw IS NOT NULL AND ({number} IS NULL OR {number} <> round({number}) "
+            f"OR {number} NOT BETWEEN {lo} AND {hi})",
+            f"'scores.{name}'",
+            f"'{name} ' || left({name}_raw, 40) || ' is not a whole number from {lo} to {hi}'",
+        ))
+    checks += [
+        ("scores_type IS NOT NULL AND scores_type NOT IN ('OBJECT', 'NULL')", "'scores'",
+         "'scores must be an object like {\"csat\": 4}'"),
+        ("currency IS NOT NULL AND NOT regexp_matches(currency, '^[A-Za-z]{3}$')", "'currency'",
+         "'currency ' || left(currency, 20) || ' is not a three-letter ISO 4217 code'"),
+        ("attributes_raw IS NOT NULL AND json_type(attributes_raw) <> 'NULL' AND "
+         "(attributes_json IS NULL OR json_type(attributes_json) <> 'OBJECT')",
+         "'attributes'", "'attributes must be a JSON object'"),
+        ("len(wrong_type_fields) > 0", "wrong_type_fields[1]",
+         "wrong_type_fields[1] || ' must be a string, not an object or list'"),
+    ]
+    return checks
 
-    def score(name: str, lo: int, hi: int) -> str:
-        return (
-            f"CASE WHEN {name}_raw IS NOT NULL AND (try_cast({name}_raw AS DOUBLE) IS NULL "
-            f"OR try_cast({name}_raw AS DOUBLE) <> round(try_cast({name}_raw AS DOUBLE)) "
-            f"OR try_cast({name}_raw AS DOUBLE) NOT BETWEEN {lo} AND {hi}) "
-            f"THEN {{'field': 'scores.{name}', 'reason': '{name} ' || "
-            f"left({name}_raw, 40) || ' is not a whole number from {lo} to {hi}'}} END"
-        )
 
-    def number(name: str, raw: str, non_negative: bool) -> str:
-        neg = f" WHEN {name} < 0 THEN {{'field': '{name}', 'reason': '{name} ' || " \
-              f"{raw} || ' is negative'}}" if non_negative else ""
-        return (
-            f"CASE WHEN {raw} IS NOT NULL AND {name} IS NULL THEN {{'field': '{name}', "
-            f"'reason': '{name} ' || left({raw}, 40) || ' is not a number'}}{neg} END"
-        )
-
+def _checks_sql(settings: ValidationSettings, now: dt.datetime) -> str:
+    """Checked records: ``errors`` lists {field, reason} of every failed check. The list is
+    built only for records that fail one (a cheap OR of the conditions decides), so valid
+    records cost a few vectorized comparisons."""
+    checks = _checks(settings, now)
+    any_failed = " OR ".join(f"coalesce({cond}, false)" for cond, _, _ in checks)
+    items = ",\n    ".join(
+        f"CASE WHEN {cond} THEN {{'field': {field}, 'reason': {reason}}} END"
+        for cond, field, reason in checks
+    )
     return f"""
-SELECT *, list_filter([
-  CASE WHEN event_id IS NULL THEN {{'field': 'event_id', 'reason': 'event_id is missing'}}
-       WHEN length(event_id) > 200 THEN {{'field': 'event_id',
-         'reason': 'event_id is longer than 200 characters'}} END,
-  CASE WHEN occurred_at_raw IS NULL THEN {{'field': 'occurred_at',
-         'reason': 'occurred_at is missing'}}
-       WHEN occurred_at IS NULL THEN {{'field': 'occurred_at', 'reason': 'occurred_at ' ||
-         left(occurred_at_raw, 60) || ' is not a date and time (ISO 8601, e.g. 2026-03-01T10:00:00Z)'}}
-       WHEN NOT regexp_matches(trim(occurred_at_raw), '{tz_pattern}') THEN {{'field': 'occurred_at',
-         'reason': 'occurred_at ' || left(occurred_at_raw, 60) || ' has no time zone (add Z or +01:00)'}}
-       WHEN occurred_at < TIMESTAMPTZ '{min_time}' OR occurred_at > TIMESTAMPTZ '{max_time}'
-         THEN {{'field': 'occurred_at', 'reason': 'occurred_at ' || left(occurred_at_raw, 60) ||
-         ' is outside the possible range ({min_time[:10]} to {max_time[:10]})'}} END,
-  CASE WHEN channel IS NULL THEN {{'field': 'channel', 'reason': 'channel is missing'}}
-       WHEN NOT list_contains({channels}, lower(channel)) THEN {{'field': 'channel',
-         'reason': 'channel ' || left(channel, 40) || ' is not one of {", ".join(CHANNELS)}'}} END,
-  CASE WHEN type IS NULL THEN {{'field': 'type', 'reason': 'type is missing'}}
-       WHEN length(type) > 100 THEN {{'field': 'type', 'reason': 'type is longer than 100 characters'}}
-       END,
-  CASE WHEN actor IS NOT NULL AND NOT list_contains({actors}, lower(actor)) THEN
-       {{'field': 'actor', 'reason': 'actor ' || left(actor, 40) || ' is not one of {", ".join(ACTORS)}'}}
-       END,
-  CASE WHEN text_bytes > text_limit THEN {{'field': 'text', 'reason': 'text is ' ||
-       text_bytes || ' bytes; the limit is ' || text_limit}} END,
-  {number("duration_s", "duration_raw", True)},
-  {number("wait_s", "wait_raw", True)},
-  {number("value", "value_raw", False)},
-  {score("csat", 1, 5)},
-  {score("nps", 0, 10)},
-  {score("ces", 1, 7)},
-  CASE WHEN scores_type IS NOT NULL AND scores_type NOT IN ('OBJECT', 'NULL') THEN
-       {{'field': 'scores', 'reason': 'scores must be an object like {{"csat": 4}}'}} END,
-  CASE WHEN currency IS NOT NULL AND NOT regexp_matches(currency, '^[A-Za-z]{{3}}$') THEN
-       {{'field': 'currency', 'reason': 'currency ' || left(currency, 20) ||
-         ' is not a three-letter ISO 4217 code'}} END,
-  CASE WHEN attributes_raw IS NOT NULL AND json_type(attributes_raw) <> 'NULL' AND
-       (attributes_json IS NULL OR json_type(attributes_json) <> 'OBJECT') THEN
-       {{'field': 'attributes', 'reason': 'attributes must be a JSON object'}} END,
-  CASE WHEN len(wrong_type_fields) > 0 THEN {{'field': wrong_type_fields[1],
-       'reason': wrong_type_fields[1] || ' must be a string, not an object or list'}} END
-], x -> x IS NOT NULL) AS errors
+SELECT *, CASE WHEN {any_failed} THEN list_filter([
+    {items}
+  ], x -> x IS NOT NULL) ELSE [] END AS errors
 FROM _cx_fields
 """
 
