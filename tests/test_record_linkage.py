@@ -408,6 +408,17 @@ def test_columns_and_forced_kinds_restrict_the_model() -> None:
     assert all("first_name" not in rule for rule in result.blocking_rules)
 
 
+def test_columns_named_like_sql_keywords_still_work() -> None:
+    crm, web = _two_systems(120)
+    renamed = {"City": "from", "Postcode": "order", "Email": "select"}
+    result = link_records(
+        crm.rename(columns=renamed), web.rename(columns=renamed), id_column="customer_id"
+    )
+    assert {s.name for s in result.columns} >= set(renamed.values())
+    assert any("order_value" in rule for rule in result.blocking_rules)
+    assert result.pairs.num_rows > 0
+
+
 # --- errors -------------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from datetime import date
 from enum import StrEnum
 
 import pandas as pd
+import pyarrow as pa
 
 
 class ColumnKind(StrEnum):
@@ -450,11 +451,26 @@ def normalise_column(values: pd.Series, spec: ColumnSpec) -> pd.Series:
     return text
 
 
+# SQL reserved words (PostgreSQL's list, which covers DuckDB's and Spark's common ones): a column
+# named ``group`` or ``order`` would break unquoted blocking-rule SQL such as ``l.group = r.group``.
+_SQL_RESERVED = frozenset(
+    """all analyse analyze and any array as asc asymmetric both case cast check collate column
+    constraint create cross current_catalog current_date current_role current_time
+    current_timestamp current_user default deferrable desc distinct do else end except false
+    fetch for foreign from grant group having in initially inner intersect into is join lateral
+    leading left like limit localtime localtimestamp natural not null offset on only or order
+    outer placing primary references returning right select session_user some symmetric table
+    then to trailing true union unique user using variadic when where window with""".split()  # noqa: SIM905
+)
+
+
 def safe_column_name(name: str, taken: set[str]) -> str:
     """A SQL-safe, unique, lower-case identifier for ``name`` (recorded in ``taken``)."""
     base = "_".join(column_tokens(name)) or "column"
     if base[0].isdigit():
         base = f"c_{base}"
+    if base in _SQL_RESERVED:
+        base = f"{base}_value"
     candidate, suffix = base, 2
     while candidate in taken:
         candidate, suffix = f"{base}_{suffix}", suffix + 1
@@ -484,4 +500,11 @@ def normalise_person_records(
         if spec.is_used:
             prepared[internal_names[spec.name]] = normalise_column(records[spec.name], spec)
     frame = pd.DataFrame(prepared)
-    return frame.astype({name: "object" for name in frame.columns}).where(frame.notna(), None)
+    dates = [internal_names[s.name] for s in specs if s.is_used and s.kind in DATE_KINDS]
+    texts = [name for name in frame.columns if name not in dates]
+    frame[texts] = frame[texts].astype("object").where(frame[texts].notna(), None)
+    for name in dates:
+        # real DATE values: Splink then compares dates without parsing strings for every pair
+        parsed = pd.to_datetime(frame[name], format=_ISO_FORMAT, errors="coerce")
+        frame[name] = parsed.dt.date.astype(pd.ArrowDtype(pa.date32()))
+    return frame

@@ -16,10 +16,12 @@ Nothing here touches a database; the model is plain Splink settings.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
@@ -107,9 +109,8 @@ def comparison_for(spec: ColumnSpec, column: str) -> ComparisonCreator:
     if kind in NAME_KINDS:
         return cl.NameComparison(column).configure(term_frequency_adjustments=True)
     if kind in DATE_KINDS:
-        return cl.DateOfBirthComparison(
-            column, input_is_string=True, datetime_format="%Y-%m-%d", invalid_dates_as_null=True
-        )
+        # normalised to DATE values (invalid dates are already null)
+        return cl.DateOfBirthComparison(column, input_is_string=False)
     if kind is ColumnKind.EMAIL:
         return cl.EmailComparison(column)
     if kind is ColumnKind.POSTCODE:
@@ -139,20 +140,50 @@ def count_blocked_pairs(tables: Sequence[pd.DataFrame], columns: Sequence[str]) 
     Linking two tables counts left × right per key; deduplicating one counts n(n-1)/2 per key.
     Rows with a null in any key column never pair (SQL ``NULL = NULL`` is not true).
     """
-    counts = [_key_counts(table, columns) for table in tables]
-    if len(counts) == 1:
-        per_key = counts[0]
-        return int((per_key * (per_key - 1) // 2).sum())
-    left, right = counts
-    joined = left.to_frame("left").join(right.to_frame("right"), how="inner")
-    return int((joined["left"] * joined["right"]).sum())
+    return _PairCounter(tables).pairs(tuple(columns))
 
 
-def _key_counts(table: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
-    keys = table[list(columns)].dropna()
-    if len(columns) == 1:
-        return keys[columns[0]].value_counts(sort=False)
-    return keys.value_counts(sort=False)
+class _PairCounter:
+    """Counts blocked pairs from integer codes shared by the tables (fast, repeated use)."""
+
+    def __init__(self, tables: Sequence[pd.DataFrame]) -> None:
+        self._tables = list(tables)
+        self._lengths = [len(table) for table in tables]
+        self._codes: dict[str, np.ndarray[Any, np.dtype[np.int64]]] = {}
+
+    def _column_codes(self, column: str) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """One code per distinct value over all tables; -1 for null."""
+        if column not in self._codes:
+            stacked = pd.concat([table[column] for table in self._tables], ignore_index=True)
+            codes, _ = pd.factorize(stacked, use_na_sentinel=True)
+            self._codes[column] = codes.astype(np.int64)
+        return self._codes[column]
+
+    def _key_codes(self, columns: tuple[str, ...]) -> np.ndarray[Any, np.dtype[np.int64]]:
+        key = self._column_codes(columns[0])
+        for column in columns[1:]:
+            other = self._column_codes(column)
+            combined = key * (int(other.max()) + 2) + other
+            combined[(key < 0) | (other < 0)] = -1
+            key, _ = pd.factorize(combined)
+            key = key.astype(np.int64)
+            key[combined < 0] = -1
+        return key
+
+    def pairs(self, columns: tuple[str, ...]) -> int:
+        """Pairs agreeing on every column of ``columns``."""
+        key = self._key_codes(columns)
+        size = int(key.max()) + 1
+        if size <= 0:
+            return 0
+        bounds = np.cumsum([0, *self._lengths])
+        counts = [
+            np.bincount(part[part >= 0], minlength=size).astype(np.int64)
+            for part in (key[start:end] for start, end in itertools.pairwise(bounds))
+        ]
+        if len(counts) == 1:
+            return int((counts[0] * (counts[0] - 1) // 2).sum())
+        return int((counts[0] * counts[1]).sum())
 
 
 def _sampled(tables: Sequence[pd.DataFrame]) -> tuple[list[pd.DataFrame], float]:
@@ -193,10 +224,11 @@ def choose_blocking_rules(
     budget = max(10_000.0, pairs_per_record * records)
     kinds = {internal_names[s.name]: s.kind for s in specs if s.is_used}
     cache: dict[tuple[str, ...], int] = {}
+    counter = _PairCounter(counted)
 
     def pairs(columns: tuple[str, ...]) -> int:
         if columns not in cache:
-            cache[columns] = int(count_blocked_pairs(counted, columns) * scale)
+            cache[columns] = int(counter.pairs(columns) * scale)
         return cache[columns]
 
     leads = [c for c, kind in kinds.items() if kind in _BLOCKING_KINDS]
