@@ -70,7 +70,8 @@ def reenrich_store(
         for (name, version), table in enriched.annotations.items():
             key = f"{name}@{version}"
             existing = _existing_keys(store, name, version, table.column("event_id").to_pylist())
-            keep = pc.invert(pc.is_in(table.column("event_id"), pa.array(sorted(existing))))
+            seen = pa.array(sorted(existing), type=pa.string())
+            keep = pc.invert(pc.is_in(table.column("event_id"), value_set=seen))
             new_rows = table.filter(keep)
             report.skipped_existing[key] = report.skipped_existing.get(key, 0) + len(existing)
             report.written[key] = report.written.get(key, 0) + new_rows.num_rows

@@ -1,0 +1,72 @@
+"""Language detection: 24 languages, short texts, the English fast path, the enricher."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from cxloop.enrich.batch import annotations_by_event, events_from_texts
+from cxloop.enrich.language import (
+    DEFAULT_LANGUAGES,
+    LanguageDetector,
+    LanguageEnricher,
+    obviously_english,
+)
+from enrich_language_samples import LANGUAGE_SAMPLES
+
+
+@pytest.fixture(scope="module")
+def detector() -> LanguageDetector:
+    return LanguageDetector()
+
+
+def test_at_least_18_languages_are_detected(detector: LanguageDetector) -> None:
+    assert len(DEFAULT_LANGUAGES) >= 18 and set(LANGUAGE_SAMPLES) <= set(DEFAULT_LANGUAGES)
+    per_language = Counter()
+    total = 0
+    for code, texts in LANGUAGE_SAMPLES.items():
+        for text in texts:
+            total += 1
+            per_language[code] += detector.detect(text) == code
+    accuracy = sum(per_language.values()) / total
+    assert accuracy >= 0.95, per_language
+    # every language is recognized in at least three of its four samples
+    assert all(per_language[code] >= 3 for code in LANGUAGE_SAMPLES), per_language
+
+
+def test_short_texts(detector: LanguageDetector) -> None:
+    short = {"Wo ist mein Paket?": "de", "¿Dónde está mi pedido?": "es", "Merci beaucoup": "fr",
+             "Где моя посылка?": "ru", "Dziękuję bardzo": "pl", "Grazie mille": "it"}  # fmt: skip
+    assert {text: detector.detect(text) for text in short} == short
+
+
+def test_undetermined(detector: LanguageDetector) -> None:
+    assert detector.detect("") == "und"
+    assert detector.detect(None) == "und"
+    assert detector.detect("12345 !!!") == "und"
+
+
+def test_english_fast_path_never_claims_other_languages() -> None:
+    for code, texts in LANGUAGE_SAMPLES.items():
+        for text in texts:
+            if code != "en":
+                assert not obviously_english(text), text
+    assert obviously_english("I have been waiting for my card for two weeks")
+    assert not obviously_english("ok")  # too short to decide without lingua
+
+
+def test_fast_path_agrees_with_lingua(detector: LanguageDetector) -> None:
+    slow = LanguageDetector(english_fast_path=False)
+    texts = ["Why was my card declined at the shop?", "Can you help me with a refund please"]
+    assert [slow.detect(t) for t in texts] == [detector.detect(t) for t in texts] == ["en", "en"]
+
+
+def test_enricher_annotates_events_with_text() -> None:
+    events = events_from_texts(["Wo ist meine Bestellung?", None, "Where is my order please?"])
+    result = LanguageEnricher().enrich(events)
+    assert annotations_by_event(result.annotations) == {
+        "text-0": {"language": "de"},
+        "text-2": {"language": "en"},
+    }
+    assert result.events is events
