@@ -18,8 +18,16 @@ from cxloop.enrich.intent import UNKNOWN, IntentClassifier, evaluate_intents, is
 from cxloop.enrich.intent_catalogue import IntentCatalogue, IntentEnricher, builtin_catalogue
 
 BANKING = Path("/work/shared/data/banking77")
-INTENTS = ["card_arrival", "lost_or_stolen_card", "exchange_rate", "top_up_failed",
-           "pin_blocked", "cash_withdrawal_charge", "declined_transfer", "change_pin"]  # fmt: skip
+INTENTS = [
+    "card_arrival",
+    "lost_or_stolen_card",
+    "exchange_rate",
+    "top_up_failed",
+    "pin_blocked",
+    "cash_withdrawal_charge",
+    "declined_transfer",
+    "change_pin",
+]
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +65,11 @@ def test_confidence_is_calibrated(
     right = np.asarray(model.classes)[probs.argmax(axis=1)] == test.category.to_numpy()
     # expected calibration error over 5 bins stays small
     bins = np.minimum((confidence * 5).astype(int), 4)
-    ece = sum(abs(right[bins == b].mean() - confidence[bins == b].mean()) * (bins == b).mean()
-              for b in range(5) if (bins == b).any())  # fmt: skip
+    ece = sum(
+        abs(right[bins == b].mean() - confidence[bins == b].mean()) * (bins == b).mean()
+        for b in range(5)
+        if (bins == b).any()
+    )
     assert ece < 0.08, ece
     assert 0.0 < model.temperature < 10.0
 
@@ -67,15 +78,31 @@ def test_out_of_scope_rows_are_learned_and_tuned(
     banking: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
     train, test = banking
-    oos = ["what's the weather tomorrow", "tell me a joke", "who won the football",
-           "recommend a good pizza place", "how tall is the eiffel tower", "play some music",
-           "what is the capital of peru", "set an alarm for 7", "translate hello to french",
-           "how do I bake bread", "what time is it in tokyo", "book a table for two"] * 3  # fmt: skip
+    oos = [
+        "what's the weather tomorrow",
+        "tell me a joke",
+        "who won the football",
+        "recommend a good pizza place",
+        "how tall is the eiffel tower",
+        "play some music",
+        "what is the capital of peru",
+        "set an alarm for 7",
+        "translate hello to french",
+        "how do I bake bread",
+        "what time is it in tokyo",
+        "book a table for two",
+    ] * 3
     texts, labels = list(train.text) + oos[:24], list(train.category) + ["oos"] * 24
     clf = IntentClassifier(backend="tfidf").fit(texts, labels)
     assert UNKNOWN in clf.classes and clf.threshold is not None
-    held_out = ["what's the weather in paris", "tell me a funny joke", "play music please",
-                "how do I bake a cake", "what time is it in london", "book a table for four"]  # fmt: skip
+    held_out = [
+        "what's the weather in paris",
+        "tell me a funny joke",
+        "play music please",
+        "how do I bake a cake",
+        "what time is it in london",
+        "book a table for four",
+    ]
     scores = evaluate_intents(
         clf, list(test.text) + held_out, list(test.category) + ["unknown"] * 6
     )
@@ -102,20 +129,39 @@ def test_builtin_catalogue_few_shot() -> None:
     names = {intent.name for intent in catalogue.intents}
     assert {"order_status", "refund_status", "speak_to_agent", "unknown"} <= names
     clf = catalogue.train()
-    prediction = clf.predict(["where is my parcel??", "I want my money back",
-                              "let me talk to a human", "what's the capital of peru"])  # fmt: skip
+    prediction = clf.predict(
+        [
+            "where is my parcel??",
+            "I want my money back",
+            "let me talk to a human",
+            "what's the capital of peru",
+        ]
+    )
     assert prediction.intents[:3] == ["order_status", "refund_status", "speak_to_agent"]
     assert prediction.intents[3] == UNKNOWN
 
 
 def test_custom_catalogue_from_json(tmp_path: Path) -> None:
     path = tmp_path / "catalogue.json"
-    path.write_text(json.dumps({"name": "telco", "intents": [
-        {"name": "roaming", "description": "using the phone abroad",
-         "examples": ["roaming charges in spain", "does my plan work abroad"]},
-        {"name": "sim_card", "description": "new or broken sim card",
-         "examples": ["my sim is broken", "I need a new sim card"]},
-    ]}))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "name": "telco",
+                "intents": [
+                    {
+                        "name": "roaming",
+                        "description": "using the phone abroad",
+                        "examples": ["roaming charges in spain", "does my plan work abroad"],
+                    },
+                    {
+                        "name": "sim_card",
+                        "description": "new or broken sim card",
+                        "examples": ["my sim is broken", "I need a new sim card"],
+                    },
+                ],
+            }
+        )
+    )
     clf = IntentCatalogue.from_json(path).train()
     assert clf.predict(["sim card not working"]).intents == ["sim_card"]
     assert clf.model_id == "catalogue:telco-v1"
@@ -128,8 +174,9 @@ def test_enricher_reads_customer_messages_only(model: IntentClassifier) -> None:
     actors = ["customer", "bot"]
     import pyarrow as pa
 
-    events = events.set_column(events.schema.get_field_index("actor"),
-                               events.schema.field("actor"), pa.array(actors))  # fmt: skip
+    events = events.set_column(
+        events.schema.get_field_index("actor"), events.schema.field("actor"), pa.array(actors)
+    )
     found = annotations_by_event(IntentEnricher(model).enrich(events).annotations)
     assert list(found) == ["text-0"] and found["text-0"]["intent"] == "card_arrival"
 
@@ -141,12 +188,36 @@ def test_cli_train_and_evaluate(banking: tuple[pd.DataFrame, pd.DataFrame], tmp_
     test.rename(columns={"text": "msg", "category": "gold"}).to_csv(test_csv, index=False)
     runner = CliRunner()
     model_path = tmp_path / "m.npz"
-    out = runner.invoke(app, ["intents", "train", str(train_csv), "--model", str(model_path),
-                              "--backend", "tfidf", "--json"])  # fmt: skip
+    out = runner.invoke(
+        app,
+        [
+            "intents",
+            "train",
+            str(train_csv),
+            "--model",
+            str(model_path),
+            "--backend",
+            "tfidf",
+            "--json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["intents"] == len(INTENTS)
-    out = runner.invoke(app, ["intents", "evaluate", str(test_csv), "--model", str(model_path),
-                              "--text-column", "msg", "--label-column", "gold", "--json"])  # fmt: skip
+    out = runner.invoke(
+        app,
+        [
+            "intents",
+            "evaluate",
+            str(test_csv),
+            "--model",
+            str(model_path),
+            "--text-column",
+            "msg",
+            "--label-column",
+            "gold",
+            "--json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     scores = json.loads(out.stdout)
     assert {"accuracy", "in_scope_accuracy", "oos_recall"} <= set(scores)
@@ -171,14 +242,18 @@ def test_cli_understand_json(tmp_path: Path) -> None:
 
 def test_discovery_recovers_known_intents(banking: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     _, test = banking
-    subset = test[test.category.isin(["exchange_rate", "pin_blocked", "cash_withdrawal_charge",
-                                      "top_up_failed"])]  # fmt: skip
+    subset = test[
+        test.category.isin(
+            ["exchange_rate", "pin_blocked", "cash_withdrawal_charge", "top_up_failed"]
+        )
+    ]
     candidates = discover_intents(list(subset.text), clusters=4, min_size=3)
     assert 3 <= len(candidates) <= 4
     assert sum(c.size for c in candidates) == len(subset)
     label_of = dict(zip(subset.text, subset.category, strict=False))
-    purity = sum(pd.Series([label_of[e] for e in c.examples]).value_counts().iloc[0]
-                 for c in candidates) / sum(len(c.examples) for c in candidates)  # fmt: skip
+    purity = sum(
+        pd.Series([label_of[e] for e in c.examples]).value_counts().iloc[0] for c in candidates
+    ) / sum(len(c.examples) for c in candidates)
     assert purity >= 0.8
     assert all(c.keywords and c.name for c in candidates)
 

@@ -36,8 +36,14 @@ def test_at_least_18_languages_are_detected(detector: LanguageDetector) -> None:
 
 
 def test_short_texts(detector: LanguageDetector) -> None:
-    short = {"Wo ist mein Paket?": "de", "¿Dónde está mi pedido?": "es", "Merci beaucoup": "fr",
-             "Где моя посылка?": "ru", "Dziękuję bardzo": "pl", "Grazie mille": "it"}  # fmt: skip
+    short = {
+        "Wo ist mein Paket?": "de",
+        "¿Dónde está mi pedido?": "es",
+        "Merci beaucoup": "fr",
+        "Где моя посылка?": "ru",
+        "Dziękuję bardzo": "pl",
+        "Grazie mille": "it",
+    }
     assert {text: detector.detect(text) for text in short} == short
 
 

@@ -30,16 +30,25 @@ POSITIVE = [
     "excellent, problem solved",
     "happy with the refund",
 ]
-NEGATIVE = ["terrible service", "awful, still broken", "worst support ever", "useless agent",
-            "I am angry, nothing works", "very disappointed with the delay"]  # fmt: skip
+NEGATIVE = [
+    "terrible service",
+    "awful, still broken",
+    "worst support ever",
+    "useless agent",
+    "I am angry, nothing works",
+    "very disappointed with the delay",
+]
 
 
 def load_gold(name: str) -> pd.DataFrame:
     path = DATA / f"{name}_GroundTruth.txt"
     if not path.is_file():
         pytest.skip(f"{path} is absent: the VADER gold standards live in /work/shared/data")
-    rows = [line.rstrip("\n").split("\t", 2) for line in path.open(encoding="utf-8",
-            errors="replace") if line.count("\t") >= 2]  # fmt: skip
+    rows = [
+        line.rstrip("\n").split("\t", 2)
+        for line in path.open(encoding="utf-8", errors="replace")
+        if line.count("\t") >= 2
+    ]
     return pd.DataFrame(rows, columns=["id", "rating", "text"]).astype({"rating": float})
 
 
@@ -62,8 +71,16 @@ def test_labels_and_ratings_become_targets() -> None:
 
 
 def test_trained_model_learns_another_language_and_round_trips(tmp_path: Path) -> None:
-    texts = ["servicio excelente", "muy buena atención", "me encanta", "todo perfecto",
-             "servicio horrible", "muy mala atención", "lo odio", "todo fatal"] * 3  # fmt: skip
+    texts = [
+        "servicio excelente",
+        "muy buena atención",
+        "me encanta",
+        "todo perfecto",
+        "servicio horrible",
+        "muy mala atención",
+        "lo odio",
+        "todo fatal",
+    ] * 3
     ratings = [5, 5, 5, 5, 1, 1, 1, 1] * 3
     model = TrainedSentiment().fit(texts, ratings)
     scores = model.score(["excelente atención", "atención horrible"])
@@ -81,11 +98,16 @@ def test_hugging_face_model_by_path(tmp_path: Path) -> None:
     (tmp_path / "vocab.txt").write_text("\n".join(vocab) + "\n")
     tokenizer = transformers.BertTokenizerFast(vocab_file=str(tmp_path / "vocab.txt"))
     config = transformers.BertConfig(
-        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=64, num_labels=3,
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+        num_labels=3,
         id2label={0: "negative", 1: "neutral", 2: "positive"},
         label2id={"negative": 0, "neutral": 1, "positive": 2},
-    )  # fmt: skip
+    )
     model = transformers.BertForSequenceClassification(config)
     with torch.no_grad():  # make the tiny model say "positive" for everything
         model.classifier.weight.zero_()
@@ -105,11 +127,13 @@ def test_hugging_face_model_by_path(tmp_path: Path) -> None:
 
 
 def test_trajectory_per_conversation() -> None:
-    rows = pd.DataFrame({
-        "conversation_id": ["a", "a", "a", "b", "b", "c", "c"],
-        "occurred_at": [3, 1, 2, 1, 2, 1, 2],
-        "sentiment": [0.8, -0.7, 0.1, 0.5, -0.6, 0.2, 0.25],
-    })  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "conversation_id": ["a", "a", "a", "b", "b", "c", "c"],
+            "occurred_at": [3, 1, 2, 1, 2, 1, 2],
+            "sentiment": [0.8, -0.7, 0.1, 0.5, -0.6, 0.2, 0.25],
+        }
+    )
     out = sentiment_trajectory(rows).to_pandas().set_index("conversation_id")
     assert out.loc["a", "first"] == -0.7 and out.loc["a", "last"] == 0.8
     assert out.loc["a", "slope"] == pytest.approx(0.75)

@@ -92,9 +92,10 @@ def test_enricher_only_reads_customers() -> None:
     actors = events.column("actor").to_pylist()
     actors[1] = "bot"
     events = events.set_column(
-        events.schema.get_field_index("actor"), events.schema.field("actor"),
+        events.schema.get_field_index("actor"),
+        events.schema.field("actor"),
         __import__("pyarrow").array(actors),
-    )  # fmt: skip
+    )
     found = annotations_by_event(EffortSignalsEnricher().enrich(events).annotations)
     assert found == {"text-0": {"signals": ["repetition", "human_request"]}}
 
