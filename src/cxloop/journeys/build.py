@@ -1,0 +1,142 @@
+"""``build_journeys``: events joined to a profile key → contacts, journeys, journey facts,
+queue legs and survey answers, as Ibis expressions (DuckDB, PostgreSQL, Spark alike)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from cxloop.journeys.contacts import contact_facts, group_contacts, map_events, prepare_events
+from cxloop.journeys.facts import contact_sentiment, event_enrichments, journey_facts
+from cxloop.journeys.rules import DEFAULT_RULES, JourneyRules
+
+CONTACT_COLUMNS: tuple[str, ...] = (
+    "contact_key", "journey_id", "profile_id", "contact_no", "channel", "started_at", "ended_at",
+    "start_ms", "end_ms", "gap_prev_s", "events", "assisted", "bot", "resolved", "bot_contained",
+    "escalated_in", "repeat_in", "channel_switch", "handoffs", "transfers", "abandons",
+    "queue_legs", "queue_wait_s", "handle_s", "ivr_depth", "identify", "reidentifications",
+    "case_opened", "agent_id", "queue", "rule_label", "sentiment",
+)
+JOURNEY_COLUMNS: tuple[str, ...] = (
+    "journey_id", "profile_id", "journey_type", "type_source", "status", "started_at",
+    "ended_at", "start_ms", "end_ms", "contacts", "assisted_contacts", "channel_path",
+    "first_channel", "last_channel", "channel_switches", "bot_contacts", "bot_contained",
+    "escalations", "handoffs", "transfers", "abandons", "queue_legs", "ivr_max_depth",
+    "queue_wait_s", "handle_s", "resolved", "time_to_resolution_s", "first_contact_resolution",
+    "repeat_contacts", "repeat_contact_7d", "reidentifications", "sentiment_start",
+    "sentiment_end", "effort_signals", "signal_repetition", "signal_human_request",
+    "signal_waiting", "signal_channel_switch", "surveys", "csat", "nps", "ces", "first_agent_id",
+    "last_agent_id", "first_queue", "purchases_90d", "purchase_value_90d", "churned_90d",
+)
+LEG_COLUMNS: tuple[str, ...] = (
+    "event_id", "journey_id", "contact_key", "channel", "queue", "agent_id", "occurred_at",
+    "wait_s", "abandoned",
+)
+SURVEY_COLUMNS: tuple[str, ...] = (
+    "event_id", "journey_id", "contact_key", "occurred_at", "ts_ms", "csat", "nps", "ces",
+)
+EVENT_MAP_COLUMNS: tuple[str, ...] = ("event_id", "journey_id", "contact_key")
+
+
+@dataclass
+class JourneyBuild:
+    """What :func:`build_journeys` makes, as lazy Ibis tables on the input's engine.
+
+    Attributes:
+        events: ``event_id → journey_id, contact_key`` for every event in a journey.
+        contacts: one row per service contact (touchpoint) with its facts.
+        journeys: one row per journey with its facts (docs/journeys.md).
+        legs: one row per queue leg (a ``queue_enter``), answered or abandoned.
+        surveys: one row per survey answer that belongs to a journey.
+    """
+
+    events: ir.Table
+    contacts: ir.Table
+    journeys: ir.Table
+    legs: ir.Table
+    surveys: ir.Table
+
+    def tables(self) -> dict[str, ir.Table]:
+        """The outputs by stored table name."""
+        return {
+            "journey_events": self.events,
+            "journey_contacts": self.contacts,
+            "journeys": self.journeys,
+            "journey_queue_legs": self.legs,
+            "journey_surveys": self.surveys,
+        }
+
+
+def _flags_to_int(t: ir.Table, names: tuple[str, ...]) -> ir.Table:
+    return t.mutate(**{n: t[n].ifelse(1, 0).cast("int16") for n in names})
+
+
+def build_journeys(events_with_profile: ir.Table, rules: JourneyRules = DEFAULT_RULES,
+                   enrichments: ir.Table | None = None, *, cache: bool = True) -> JourneyBuild:
+    """Group each profile's touchpoints into journeys and compute their facts.
+
+    Args:
+        events_with_profile: stored events (see :data:`cxloop.journeys.contacts.
+            EVENT_INPUT_COLUMNS`) with a ``profile_id`` column; events without a profile
+            belong to a journey only through a conversation or session of a profiled event.
+        rules: the construction rules (:class:`JourneyRules`).
+        enrichments: the ``enrichments`` table (intent, sentiment, signals), optional; without
+            an intent model the journey type is the rule-based label.
+        cache: materialize the intermediate contacts once (``Table.cache``) instead of
+            recomputing them for every output.
+
+    Returns:
+        A :class:`JourneyBuild` of lazy tables on the input's backend.
+    """
+    ev = prepare_events(events_with_profile, rules)
+    if cache:
+        ev = ev.cache()
+    grouped = group_contacts(contact_facts(ev, rules), rules)
+    if cache:
+        grouped = grouped.cache()
+    spans = grouped.group_by(["journey_id", "profile_id"]).aggregate(
+        start_ms=grouped.start_ms.min(), end_ms=grouped.end_ms.max(),
+        last_contact_key=grouped.contact_key.argmax(grouped.contact_no),
+    )
+    mapped = map_events(ev, grouped, spans, rules)
+    if cache:
+        mapped = mapped.cache()
+    enriched = event_enrichments(enrichments)
+    mapped_actor = mapped.inner_join(ev.select("event_id", "actor"), "event_id")
+    sentiment = contact_sentiment(mapped_actor, enriched.get("sentiment"))
+    if sentiment is None:
+        contacts = grouped.mutate(sentiment=ibis.null("float64"))
+    else:
+        contacts = grouped.left_join(sentiment, "contact_key").drop("contact_key_right")
+
+    survey_ev = ev.filter(ev.role == "survey").select(
+        "event_id", "occurred_at", "ts_ms", "csat", "nps", "ces"
+    )
+    surveys = survey_ev.inner_join(mapped, "event_id").select(*SURVEY_COLUMNS)
+
+    facts = journey_facts(contacts, mapped, ev, surveys, enriched, rules)
+    contacts_out = _flags_to_int(
+        contacts, ("assisted", "bot", "resolved", "case_opened")
+    ).select(*CONTACT_COLUMNS)
+
+    queue_ev = ev.filter(ev.type == "queue_enter").select(
+        "event_id", "contact_key", "channel", "queue", "occurred_at", "wait_s"
+    )
+    aband = ev.filter(ev.type == "abandon")
+    aband = aband.group_by([aband.contact_key, aband.queue]).aggregate(n_aband=aband.count())
+    legs = queue_ev.inner_join(mapped.select("event_id", "journey_id"), "event_id")
+    legs = legs.left_join(
+        aband, [legs.contact_key == aband.contact_key, legs.queue == aband.queue]
+    )
+    legs = legs.mutate(abandoned=legs.n_aband.notnull().ifelse(1, 0).cast("int16"))
+    agents = contacts.select(a_key=contacts.contact_key, agent_id=contacts.agent_id)
+    legs = legs.left_join(agents, legs.contact_key == agents.a_key).select(*LEG_COLUMNS)
+    return JourneyBuild(
+        events=mapped.select(*EVENT_MAP_COLUMNS),
+        contacts=contacts_out,
+        journeys=facts.select(*JOURNEY_COLUMNS),
+        legs=legs,
+        surveys=surveys,
+    )

@@ -1,0 +1,229 @@
+"""Touchpoints: events classified, grouped into contacts (one conversation or one session), and
+contacts of a profile grouped into journeys — Ibis expressions that run on every engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from cxloop.journeys.rules import JourneyRules
+
+EVENT_INPUT_COLUMNS: tuple[str, ...] = (
+    "event_id", "profile_id", "occurred_at", "channel", "type", "conversation_id", "session_id",
+    "actor", "agent_id", "queue", "duration_s", "wait_s", "csat", "nps", "ces", "value",
+    "attributes",
+)
+"""Columns :func:`prepare_events` reads: the stored event columns plus ``profile_id``."""
+
+_NUMBER = r"\s*:\s*\"?(-?[0-9]+(?:\.[0-9]+)?)"
+
+
+def json_text_field(text: ir.StringValue, key: str) -> ir.StringValue:
+    """A string field of a JSON object held as text (regex, identical on every engine)."""
+    return text.re_extract(rf'"{key}"\s*:\s*"([^"]*)"', 1).nullif("")
+
+
+def json_number_field(text: ir.StringValue, key: str) -> ir.FloatingValue:
+    """A numeric field of a JSON object held as text, as float64 (null when absent)."""
+    return text.re_extract(rf'"{key}"{_NUMBER}', 1).nullif("").cast("float64")
+
+
+def epoch_ms(ts: ir.TimestampValue) -> ir.IntegerValue:
+    """Milliseconds since the Unix epoch: whole seconds plus the millisecond field, so DuckDB,
+    PostgreSQL (fractional epochs) and Spark (whole epochs) agree."""
+    return ts.epoch_seconds().floor().cast("int64") * 1000 + ts.millisecond().cast("int64")
+
+
+def _flag(cond: ir.BooleanValue) -> ir.IntegerValue:
+    return cond.ifelse(1, 0).cast("int16")
+
+
+def prepare_events(events: ir.Table, rules: JourneyRules) -> ir.Table:
+    """Events with what the builder needs: epoch ms, the contact key, the page, and flags."""
+    ev = events.select(*EVENT_INPUT_COLUMNS)
+    page = json_text_field(ev.attributes, "page")
+    loose = ev.conversation_id.isnull() & ev.session_id.isnull()
+    follow_on = ibis.literal(False)
+    for event_type, actor in rules.follow_on:
+        cond = ev.type == event_type
+        if actor != "*":
+            cond = cond & (ev.actor == actor)
+        follow_on = follow_on | cond
+    role = (
+        ibis.cases(
+            (ev.type.isin(list(rules.survey_types)), "survey"),
+            (ev.type.isin(list(rules.outcome_types)), "outcome"),
+            else_="interaction",
+        )
+    )
+    return ev.mutate(
+        ts_ms=epoch_ms(ev.occurred_at),
+        contact_key=ibis.coalesce(ev.conversation_id, ev.session_id, "e:" + ev.event_id),
+        page=page,
+        role=role,
+        loose=loose,
+        follow_on=loose & follow_on,
+        is_service=ev.type.isin(list(rules.service_types)) | page.isin(list(rules.service_pages)),
+        is_resolution=(ev.type.isin(list(rules.resolution_types))
+                       | page.isin(list(rules.resolution_pages))),
+        is_identify=ev.type.isin(list(rules.identify_types)),
+    )
+
+
+def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
+    """One row per contact (conversation, session, or lone event) of interaction events.
+
+    A contact's profile is the smallest profile id among its events, so a conversation that
+    identity split across profiles still counts once.
+    """
+    it = ev.filter(ev.role == "interaction")
+    is_call_end = it.type == "call_end"
+    handle_call = (
+        json_number_field(it.attributes, "talk_s").fill_null(0)
+        + json_number_field(it.attributes, "hold_s").fill_null(0)
+        + json_number_field(it.attributes, "wrap_s").fill_null(0)
+    )
+    handle_call = (json_number_field(it.attributes, "talk_s").isnull()).ifelse(
+        it.duration_s, handle_call
+    )
+    live_chat = it.channel.isin(["chat", "sms", "social"])
+    agg = it.group_by("contact_key").aggregate(
+        profile_id=it.profile_id.min(),
+        started_at=it.occurred_at.min(),
+        ended_at=it.occurred_at.max(),
+        start_ms=it.ts_ms.min(),
+        end_ms=it.ts_ms.max(),
+        events=it.count(),
+        service=it.is_service.any(),
+        resolved=it.is_resolution.any(),
+        channel=it.channel.argmin(it.ts_ms),
+        assisted=(it.actor == "agent").any(),
+        bot=(it.channel == "bot").any(),
+        handoffs=(it.type == "handoff").sum(),
+        transfers=(it.type == "transfer").sum(),
+        abandons=(it.type == "abandon").sum(),
+        queue_legs=(it.type == "queue_enter").sum(),
+        queue_wait_s=it.wait_s.sum(where=it.type == "queue_enter"),
+        identify=it.is_identify.sum(),
+        calls_ended=is_call_end.sum(),
+        call_handle_s=handle_call.sum(where=is_call_end),
+        chat_first_agent_ms=it.ts_ms.min(where=live_chat & (it.actor == "agent")),
+        chat_last_ms=it.ts_ms.max(where=live_chat),
+        ivr_depth=json_number_field(it.attributes, "depth").max(where=it.type == "ivr_menu"),
+        case_opened=(it.type == "case_opened").any(),
+        agent_id=it.agent_id.argmax(it.ts_ms, where=it.agent_id.notnull()),
+        queue=it.queue.argmin(it.ts_ms, where=it.queue.notnull()),
+    )
+    chat_handle = (agg.chat_last_ms - agg.chat_first_agent_ms).cast("float64") / 1000.0
+    handle_s = ibis.cases(
+        (agg.calls_ended > 0, agg.call_handle_s),
+        (agg.chat_first_agent_ms.notnull(), chat_handle),
+        else_=ibis.null("float64"),
+    )
+    queue_label = agg.queue.re_extract(rules.queue_label_pattern, 1).nullif("")
+    channel_label = agg.channel.isin(["web", "app"]).ifelse("self_service", agg.channel)
+    return agg.filter(agg.service & agg.profile_id.notnull()).mutate(
+        handle_s=handle_s,
+        rule_label=ibis.coalesce(queue_label, channel_label),
+        queue_label=queue_label,
+        bot_contained=_flag(agg.bot & agg.resolved & (agg.handoffs == 0)),
+    ).drop("service", "calls_ended", "call_handle_s", "chat_first_agent_ms", "chat_last_ms")
+
+
+def _window_ms(label: ir.StringValue, rules: JourneyRules) -> ir.IntegerValue:
+    default = int(rules.inactivity_s * 1000)
+    if not rules.inactivity_by_type:
+        return ibis.literal(default, type="int64")
+    branches: list[tuple[Any, Any]] = [
+        (label == name, int(seconds * 1000)) for name, seconds in rules.inactivity_by_type.items()
+    ]
+    return ibis.cases(*branches, else_=default).cast("int64")
+
+
+def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
+    """Give each contact its journey: per profile in time order, a contact continues the
+    journey of the contact before it unless that journey was resolved or has been inactive for
+    longer than the inactivity window of its type."""
+    order = [contacts.start_ms, contacts.contact_key]
+    before = ibis.window(group_by=contacts.profile_id, order_by=order, rows=(None, -1))
+    prev = ibis.window(group_by=contacts.profile_id, order_by=order)
+    prev_end = contacts.end_ms.max().over(before)
+    prev_resolved = contacts.resolved.lag().over(prev)
+    prev_label = contacts.rule_label.lag().over(prev)
+    marked = contacts.mutate(
+        prev_end_ms=prev_end,
+        new_journey=(prev_end.isnull() | prev_resolved.fill_null(False)
+                     | ((contacts.start_ms - prev_end) > _window_ms(prev_label, rules))),
+    )
+    numbered = marked.mutate(
+        journey_no=marked.new_journey.cast("int64").sum().over(
+            ibis.window(group_by=marked.profile_id,
+                        order_by=[marked.start_ms, marked.contact_key], rows=(None, 0))
+        )
+    )
+    in_journey = ibis.window(group_by=[numbered.profile_id, numbered.journey_no],
+                             order_by=[numbered.start_ms, numbered.contact_key])
+    gap_ms = (numbered.start_ms - numbered.prev_end_ms)
+    first = numbered.new_journey
+    out = numbered.mutate(
+        journey_id=numbered.profile_id + "#" + numbered.journey_no.cast("string"),
+        contact_no=(ibis.row_number().over(in_journey) + 1).cast("int64"),
+        gap_prev_s=first.ifelse(ibis.null("float64"), gap_ms.cast("float64") / 1000.0),
+        prev_identify=numbered.identify.lag().over(in_journey),
+        prev_channel=numbered.channel.lag().over(in_journey),
+    )
+    escalated_in = (~out.new_journey) & (out.gap_prev_s <= rules.escalation_s)
+    reid_cross = escalated_in & (out.prev_identify.fill_null(0) > 0) & (out.identify > 0)
+    return out.mutate(
+        escalated_in=_flag(escalated_in),
+        reidentifications=(ibis.greatest(out.identify - 1, 0) + reid_cross.ifelse(1, 0)).cast(
+            "int64"),
+        channel_switch=_flag(out.prev_channel.notnull() & (out.prev_channel != out.channel)),
+        repeat_in=_flag((~out.new_journey) & (out.gap_prev_s <= rules.repeat_window_s)),
+    ).drop("new_journey", "prev_identify", "prev_channel", "prev_end_ms")
+
+
+def map_events(ev: ir.Table, contacts: ir.Table, journeys: ir.Table,
+               rules: JourneyRules) -> ir.Table:
+    """``event_id → journey_id`` for every event that belongs to a journey: the events of its
+    contacts (surveys and purchases sharing the conversation included) and follow-on events
+    without a conversation (a survey, a refund) within ``follow_on_s`` after it."""
+    keyed = contacts.select("contact_key", "journey_id")
+    in_contacts = ev.select("event_id", "contact_key").inner_join(keyed, "contact_key").select(
+        "event_id", "journey_id", "contact_key"
+    )
+    loose = ev.filter(ev.follow_on & ev.profile_id.notnull())
+    starts = journeys.select(
+        profile_id=journeys.profile_id, t=journeys.start_ms, kind=ibis.literal(0),
+        jid=journeys.journey_id, event_id=ibis.null("string"),
+    )
+    lone = loose.select(
+        profile_id=loose.profile_id, t=loose.ts_ms, kind=ibis.literal(1),
+        jid=ibis.null("string"), event_id=loose.event_id,
+    )
+    stream = starts.union(lone)
+    # journey ids are not ordered, so carry the start time of the latest journey forward and
+    # join back on (profile, start)
+    start_seen = ibis.cases((stream.kind == 0, stream.t), else_=ibis.null("int64"))
+    w = ibis.window(group_by=stream.profile_id, order_by=[stream.t, stream.kind],
+                    rows=(None, 0))
+    carried = stream.mutate(latest_start=start_seen.max().over(w)).filter(
+        lambda s: (s.kind == 1) & s.latest_start.notnull()
+    )
+    ends = journeys.select(
+        j_profile=journeys.profile_id, j_start=journeys.start_ms, j_end=journeys.end_ms,
+        j_id=journeys.journey_id, last_contact=journeys.last_contact_key,
+    )
+    joined = carried.inner_join(
+        ends, [carried.profile_id == ends.j_profile, carried.latest_start == ends.j_start]
+    )
+    within = joined.filter(joined.t - joined.j_end <= int(rules.follow_on_s * 1000))
+    # two journeys of one profile starting in the same millisecond: keep the first id
+    follow = within.group_by("event_id").aggregate(
+        journey_id=within.j_id.min(), contact_key=within.last_contact.min()
+    )
+    already = in_contacts.select(seen=in_contacts.event_id)
+    follow = follow.anti_join(already, follow.event_id == already.seen)
+    return in_contacts.union(follow.select("event_id", "journey_id", "contact_key"))

@@ -1,0 +1,201 @@
+"""Journey facts: one row per journey, from its contacts, its events' enrichments (intent,
+sentiment, effort signals), its survey answers and what the customer did afterwards."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from cxloop.journeys.contacts import json_number_field, json_text_field
+from cxloop.journeys.rules import JourneyRules
+
+EFFORT_SIGNALS: tuple[str, ...] = ("repetition", "human_request", "waiting", "channel_switch")
+"""Effort signals the ``signals`` enricher writes (see :mod:`cxloop.enrich.signals`)."""
+
+STATUSES: tuple[str, ...] = ("resolved", "abandoned", "escalated", "open")
+
+
+def _flag(cond: ir.BooleanValue) -> ir.IntegerValue:
+    return cond.ifelse(1, 0).cast("int16")
+
+
+def event_enrichments(enrichments: ir.Table | None) -> dict[str, ir.Table]:
+    """Per event: ``intent`` (intent, confidence), ``sentiment`` (score), ``signals`` (one 0/1
+    column per effort signal). Several versions of one enricher are combined (mean score, the
+    most confident intent, any signal)."""
+    if enrichments is None:
+        return {}
+    en = enrichments
+    intent = en.filter(en.enricher == "intent").select(
+        "event_id", intent=json_text_field(en.output, "intent"),
+        confidence=json_number_field(en.output, "confidence").fill_null(1.0),
+    )
+    intent = intent.group_by("event_id").aggregate(
+        intent=intent.intent.argmax(intent.confidence), confidence=intent.confidence.max()
+    )
+    sentiment = en.filter(en.enricher == "sentiment")
+    sentiment = sentiment.group_by("event_id").aggregate(
+        sentiment=json_number_field(sentiment.output, "sentiment").mean()
+    )
+    sig = en.filter(en.enricher == "signals")
+    signals = sig.group_by("event_id").aggregate(
+        **{name: sig.output.contains(f'"{name}"').any().ifelse(1, 0).cast("int64")
+           for name in EFFORT_SIGNALS}
+    )
+    return {"intent": intent, "sentiment": sentiment, "signals": signals}
+
+
+def journey_types(mapped: ir.Table, intents: ir.Table | None, rules: JourneyRules) -> ir.Table:
+    """``journey_id → intent``: the most frequent specific intent among the customer's events
+    (ties: higher total confidence, then name)."""
+    if intents is None:
+        return mapped.select(journey_id=mapped.journey_id, intent=ibis.null("string")).limit(0)
+    customer = mapped.filter(mapped.actor == "customer")
+    j = customer.select("journey_id", "event_id").inner_join(intents, "event_id")
+    j = j.filter(j.intent.notnull() & ~j.intent.isin(list(rules.generic_intents))
+                 & (j.confidence >= rules.min_intent_confidence))
+    counts = j.group_by(["journey_id", "intent"]).aggregate(n=j.count(), conf=j.confidence.sum())
+    w = ibis.window(group_by=counts.journey_id,
+                    order_by=[ibis.desc(counts.n), ibis.desc(counts.conf), counts.intent])
+    ranked = counts.mutate(rank=ibis.row_number().over(w))
+    return ranked.filter(ranked.rank == 0).select("journey_id", "intent")
+
+
+def contact_sentiment(mapped: ir.Table, sentiment: ir.Table | None) -> ir.Table | None:
+    """Mean sentiment of what the customer said in each contact."""
+    if sentiment is None:
+        return None
+    customer = mapped.filter(mapped.actor == "customer").select("event_id", "contact_key")
+    j = customer.inner_join(sentiment, "event_id")
+    return j.group_by("contact_key").aggregate(sentiment=j.sentiment.mean())
+
+
+def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: ir.Table,
+                  enriched: dict[str, ir.Table], rules: JourneyRules) -> ir.Table:
+    """One row per journey (see docs/journeys.md for every column)."""
+    c = contacts
+    first = c.contact_no == 1
+    agg = c.group_by("journey_id").aggregate(
+        profile_id=c.profile_id.min(),
+        started_at=c.started_at.min(),
+        ended_at=c.ended_at.max(),
+        start_ms=c.start_ms.min(),
+        end_ms=c.end_ms.max(),
+        contacts=c.count(),
+        assisted_contacts=c.assisted.cast("int64").sum(),
+        bot_contacts=c.bot.cast("int64").sum(),
+        bot_contained=c.bot_contained.cast("int64").max(),
+        channel_path=c.channel.group_concat(">", order_by=[c.contact_no]),
+        first_channel=c.channel.argmin(c.contact_no),
+        last_channel=c.channel.argmax(c.contact_no),
+        channel_switches=c.channel_switch.cast("int64").sum(),
+        handoffs=c.handoffs.sum(),
+        transfers=c.transfers.sum(),
+        escalations=c.escalated_in.cast("int64").sum() + c.handoffs.sum() + c.transfers.sum(),
+        abandons=c.abandons.sum(),
+        queue_legs=c.queue_legs.sum(),
+        ivr_max_depth=c.ivr_depth.max(),
+        queue_wait_s=c.queue_wait_s.sum().fill_null(0.0),
+        handle_s=c.handle_s.sum(),
+        resolved=c.resolved.any(),
+        resolved_at_ms=c.end_ms.min(where=c.resolved),
+        first_contact_resolution=(c.resolved & first).any(),
+        reidentifications=c.reidentifications.sum(),
+        repeat_contacts=c.repeat_in.cast("int64").sum(),
+        last_case_open=c.case_opened.argmax(c.contact_no),
+        last_escalated=((c.handoffs + c.transfers) > 0).argmax(c.contact_no),
+        last_abandoned=(c.abandons > 0).argmax(c.contact_no),
+        first_agent_id=c.agent_id.argmin(c.contact_no, where=c.agent_id.notnull()),
+        last_agent_id=c.agent_id.argmax(c.contact_no, where=c.agent_id.notnull()),
+        first_queue=c.queue.argmin(c.contact_no, where=c.queue.notnull()),
+        rule_label=c.queue_label.argmin(c.contact_no, where=c.queue_label.notnull()),
+        first_label=c.rule_label.argmin(c.contact_no),
+        sentiment_start=c.sentiment.argmin(c.contact_no, where=c.sentiment.notnull()),
+        sentiment_end=c.sentiment.argmax(c.contact_no, where=c.sentiment.notnull()),
+    )
+    data_end = ev.ts_ms.max()
+    types = journey_types(mapped.inner_join(ev.select("event_id", "actor"), "event_id"),
+                          enriched.get("intent"), rules)
+    j = agg.left_join(types, "journey_id").drop("journey_id_right")
+    label = ibis.coalesce(j.rule_label, j.first_label)
+    grace = rules.open_grace_s if rules.open_grace_s is not None else rules.inactivity_s
+    status = ibis.cases(
+        (j.resolved, "resolved"),
+        (data_end - j.end_ms <= int(grace * 1000), "open"),
+        ((j.last_case_open & ~j.last_abandoned) | j.last_escalated, "escalated"),
+        else_="abandoned",
+    )
+    j = j.mutate(
+        journey_type=ibis.coalesce(j.intent, label),
+        type_source=j.intent.isnull().ifelse("rule", "intent"),
+        status=status,
+        time_to_resolution_s=(j.resolved_at_ms - j.start_ms).cast("float64") / 1000.0,
+        resolved=_flag(j.resolved),
+        first_contact_resolution=_flag(j.first_contact_resolution),
+        bot_contained=j.bot_contained.cast("int16"),
+        contacts=j.contacts.cast("int64"),
+    ).drop("intent", "rule_label", "first_label", "last_case_open", "last_escalated",
+           "last_abandoned", "resolved_at_ms")
+
+    # the next journey of the same type and profile starting soon after: a resolution that did
+    # not hold, so the journey's need came back
+    w = ibis.window(group_by=[j.profile_id, j.journey_type], order_by=[j.start_ms, j.journey_id])
+    next_start = j.start_ms.lead().over(w)
+    came_back = next_start.notnull() & (next_start - j.end_ms <= int(rules.repeat_window_s * 1000))
+    j = j.mutate(repeat_contact_7d=_flag((j.repeat_contacts > 0) | came_back))
+
+    j = _add_signals(j, mapped, enriched.get("signals"))
+    j = _add_surveys(j, surveys)
+    return _add_outcomes(j, ev, rules)
+
+
+def _add_signals(j: ir.Table, mapped: ir.Table, signals: ir.Table | None) -> ir.Table:
+    if signals is None:
+        return j.mutate(effort_signals=ibis.literal(0, type="int64"),
+                        **{f"signal_{s}": ibis.literal(0, type="int64") for s in EFFORT_SIGNALS})
+    m = mapped.select("event_id", "journey_id").inner_join(signals, "event_id")
+    per = m.group_by("journey_id").aggregate(
+        **{f"signal_{s}": m[s].sum() for s in EFFORT_SIGNALS}
+    )
+    out = j.left_join(per, "journey_id").drop("journey_id_right")
+    fills = {f"signal_{s}": out[f"signal_{s}"].fill_null(0) for s in EFFORT_SIGNALS}
+    out = out.mutate(**fills)
+    total = out[f"signal_{EFFORT_SIGNALS[0]}"]
+    for s in EFFORT_SIGNALS[1:]:
+        total = total + out[f"signal_{s}"]
+    return out.mutate(effort_signals=total)
+
+
+def _add_surveys(j: ir.Table, surveys: ir.Table) -> ir.Table:
+    s = surveys
+    per = s.group_by("journey_id").aggregate(
+        surveys=s.count(),
+        csat=s.csat.argmax(s.ts_ms, where=s.csat.notnull()),
+        nps=s.nps.argmax(s.ts_ms, where=s.nps.notnull()),
+        ces=s.ces.argmax(s.ts_ms, where=s.ces.notnull()),
+    )
+    out = j.left_join(per, "journey_id").drop("journey_id_right")
+    return out.mutate(surveys=out.surveys.fill_null(0))
+
+
+def _add_outcomes(j: ir.Table, ev: ir.Table, rules: JourneyRules) -> ir.Table:
+    window = int(rules.outcome_window_s * 1000)
+    after = ev.filter(ev.type.isin(["purchase", "churn"]) & ev.profile_id.notnull()).select(
+        o_profile=ev.profile_id, o_ms=ev.ts_ms, o_type=ev.type, o_value=ev.value
+    )
+    spans = j.select(o_jid=j.journey_id, s_profile=j.profile_id, s_end=j.end_ms)
+    hits = spans.inner_join(
+        after, [spans.s_profile == after.o_profile, after.o_ms > spans.s_end,
+                after.o_ms <= spans.s_end + window]
+    )
+    per = hits.group_by("o_jid").aggregate(
+        purchases_90d=(hits.o_type == "purchase").sum(),
+        purchase_value_90d=hits.o_value.sum(where=hits.o_type == "purchase"),
+        churned_90d=(hits.o_type == "churn").any(),
+    )
+    out = j.left_join(per, j.journey_id == per.o_jid).drop("o_jid")
+    return out.mutate(
+        purchases_90d=out.purchases_90d.fill_null(0).cast("int64"),
+        purchase_value_90d=out.purchase_value_90d.fill_null(0.0),
+        churned_90d=_flag(out.churned_90d.fill_null(False)),
+    )
