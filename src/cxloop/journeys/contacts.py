@@ -13,7 +13,7 @@ from cxloop.journeys.rules import JourneyRules
 EVENT_INPUT_COLUMNS: tuple[str, ...] = (
     "event_id", "profile_id", "occurred_at", "channel", "type", "conversation_id", "session_id",
     "actor", "agent_id", "queue", "duration_s", "wait_s", "csat", "nps", "ces", "value",
-    "attributes",
+    "attributes", "identifiers",
 )
 """Columns :func:`prepare_events` reads: the stored event columns plus ``profile_id``."""
 
@@ -69,6 +69,9 @@ def prepare_events(events: ir.Table, rules: JourneyRules) -> ir.Table:
         is_resolution=(ev.type.isin(list(rules.resolution_types))
                        | page.isin(list(rules.resolution_pages))),
         is_identify=ev.type.isin(list(rules.identify_types)),
+        signed_in=ibis.literal("|").join(ev.identifiers).fill_null("").re_search(
+            "(^|\\|)(" + "|".join(rules.signed_in_identifier_types) + "):"
+        ),
     )
 
 
@@ -106,7 +109,9 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
         abandons=(it.type == "abandon").sum(),
         queue_legs=(it.type == "queue_enter").sum(),
         queue_wait_s=it.wait_s.sum(where=it.type == "queue_enter"),
-        identify=it.is_identify.sum(),
+        # asked to identify: each auth or login, plus arriving already signed in (a logged-in
+        # chat carries the customer number from its first event)
+        identify=it.is_identify.sum() + it.signed_in.argmin(it.ts_ms).ifelse(1, 0),
         calls_ended=is_call_end.sum(),
         call_handle_s=handle_call.sum(where=is_call_end),
         chat_first_agent_ms=it.ts_ms.min(where=live_chat & (it.actor == "agent")),

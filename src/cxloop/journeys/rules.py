@@ -25,6 +25,9 @@ class JourneyRules:
         resolution_pages: pages that say the same (self-service success pages).
         identify_types: event types where the customer is asked to identify (``auth``,
             ``login``); a second one inside a contact is a re-identification.
+        signed_in_identifier_types: identifier types that show the customer arrived signed in
+            when the first event of a contact carries one; an identity check after that is a
+            re-identification.
         follow_on: ``[type, actor]`` pairs (actor ``"*"`` for any) of events without a
             conversation or session that belong to the journey just before them (a survey, a
             refund, a plan purchase the system books after a contact).
@@ -56,6 +59,7 @@ class JourneyRules:
     resolution_types: tuple[str, ...] = ("case_resolved",)
     resolution_pages: tuple[str, ...] = ("/help/solved", "/password/reset/done")
     identify_types: tuple[str, ...] = ("auth", "login")
+    signed_in_identifier_types: tuple[str, ...] = ("customer_id",)
     follow_on: tuple[tuple[str, str], ...] = (
         ("survey_response", "*"), ("refund", "system"), ("purchase", "system"),
     )
