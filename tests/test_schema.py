@@ -130,3 +130,51 @@ def test_cli_schema_json_prints_the_schema() -> None:
     result = CliRunner().invoke(app, ["schema", "--json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["title"] == "InteractionEvent"
+
+
+def _example_numbers() -> list[str]:
+    import phonenumbers
+
+    out = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is not None:
+                out.append(phonenumbers.format_number(number,
+                                                      phonenumbers.PhoneNumberFormat.E164))
+    return out
+
+
+EXAMPLES = _example_numbers()
+
+
+@given(st.sampled_from(EXAMPLES), st.sampled_from(["e164", "spaced", "dashed", "dotted",
+                                                  "parens", "zero"]))
+def test_fast_phone_path_never_disagrees_with_phonenumbers(e164: str, style: str) -> None:
+    from cxloop.schema.identifiers import fast_e164
+
+    digits = e164[1:]
+    raw = {
+        "e164": e164,
+        "spaced": "+" + " ".join(digits[i:i + 3] for i in range(0, len(digits), 3)),
+        "dashed": "+" + digits[:2] + "-" + digits[2:6] + "-" + digits[6:],
+        "dotted": "+" + digits[:3] + "." + digits[3:],
+        "parens": "+" + digits[:2] + " (" + digits[2:5] + ") " + digits[5:],
+        "zero": "+" + digits[:2] + " (0) " + digits[2:],
+    }[style]
+    fast = fast_e164(raw)
+    try:
+        slow: str | None = normalize_phone(raw, "US")
+    except IdentifierError:
+        slow = None
+    if fast is not None:
+        assert fast == slow, raw
+
+
+def test_fast_phone_path_answers_for_most_plain_international_numbers() -> None:
+    from cxloop.schema.identifiers import fast_e164
+
+    answered = sum(fast_e164(n) is not None for n in EXAMPLES)
+    assert answered / len(EXAMPLES) > 0.8
+    assert fast_e164("(415) 555-0123") is None  # national format: the full parser decides
+    assert fast_e164("+49 030 123456") is None  # national prefix after the country code

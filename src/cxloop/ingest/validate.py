@@ -255,6 +255,8 @@ SELECT record_no, id_type, raw_value, vtype,
   CASE
     WHEN vtype IN ('OBJECT', 'NULL') OR raw_value IS NULL THEN NULL
     WHEN id_type = 'email' THEN lower(trim(raw_value))
+    -- formatting variants of one number collapse before the (cached) phone parser sees them
+    WHEN id_type = 'phone' THEN regexp_replace(trim(raw_value), '[\s().\-]', '', 'g')
     ELSE trim(raw_value)
   END AS value
 FROM flat
@@ -351,7 +353,9 @@ class Validator:
         """Parse each distinct phone number once (cached across batches) with ``phonenumbers``."""
         light = (
             "WITH _cx_parsed AS (SELECT record_no, 'OBJECT' AS jtype, "
-            "{'identifiers': try(json_extract(record, '$.identifiers'))} AS j FROM _cx_raw), "
+            "{'identifiers': try(json_extract(record, '$.identifiers'))} AS j FROM _cx_raw "
+            # only records that mention a phone can hold one, in any of the identifier forms
+            "WHERE contains(record, '\"phone\"')), "
             f"_cx_ids AS ({_IDENTIFIERS_SQL}) "
             "SELECT DISTINCT value FROM _cx_ids WHERE id_type = 'phone' AND value IS NOT NULL"
         )

@@ -13,6 +13,7 @@ two ways ends up as the same identifier:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -86,13 +87,62 @@ def normalize_identifier(id_type: str, value: str, default_region: str = "US") -
     return f"{id_type}:{raw}"
 
 
+_COMPACT_E164 = re.compile(r"^\+([1-9][0-9]{6,16})$")
+_PUNCTUATION = re.compile(r"[\s().\-]")
+
+
+@functools.cache
+def _calling_code_rules() -> dict[str, tuple[frozenset[int], re.Pattern[str] | None, str | None]]:
+    """Per country calling code: possible national lengths of its main region, the region's
+    national-prefix-for-parsing pattern and national prefix (from phonenumbers' metadata)."""
+    rules: dict[str, tuple[frozenset[int], re.Pattern[str] | None, str | None]] = {}
+    for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items():
+        meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, regions[0])
+        if meta is None or meta.general_desc is None:
+            continue
+        lengths = frozenset(meta.general_desc.possible_length or ())
+        pattern = meta.national_prefix_for_parsing
+        rules[str(code)] = (lengths, re.compile(pattern) if pattern else None,
+                            meta.national_prefix)
+    return rules
+
+
+def fast_e164(raw: str) -> str | None:
+    """E.164 for a number that is plainly ``+<country code><national number>`` (punctuation
+    aside), decided from phonenumbers' metadata without a full parse; ``None`` when the number
+    needs the full parser (no ``+``, a national prefix or leading zero after the country code, a
+    letter, an impossible length…). Never disagrees with :func:`normalize_phone` when it answers.
+    """
+    match = _COMPACT_E164.match(_PUNCTUATION.sub("", raw))
+    if match is None:
+        return None
+    digits = match.group(1)
+    rules = _calling_code_rules()
+    for size in (1, 2, 3):  # calling codes are prefix-free
+        code = digits[:size]
+        if code in rules:
+            lengths, prefix_pattern, prefix = rules[code]
+            national = digits[size:]
+            if (len(national) not in lengths or national.startswith("0")
+                    or (prefix and national.startswith(prefix))
+                    or (prefix_pattern is not None and prefix_pattern.match(national))):
+                return None
+            return f"+{code}{national}"
+    return None
+
+
 def normalize_phones(values: Iterable[str], default_region: str = "US") -> dict[str, str | None]:
-    """Normalize many phone numbers at once: each distinct raw value is parsed once.
+    """Normalize many phone numbers at once: each distinct raw value is parsed once, plain
+    international numbers by :func:`fast_e164`, the rest by ``phonenumbers``.
 
     Returns a mapping raw value → E.164, or ``None`` where the value is not a phone number.
     """
     out: dict[str, str | None] = {}
     for raw in set(values):
+        fast = fast_e164(raw)
+        if fast is not None:
+            out[raw] = fast
+            continue
         try:
             out[raw] = normalize_phone(raw, default_region)
         except IdentifierError:
