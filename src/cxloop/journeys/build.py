@@ -3,7 +3,7 @@ queue legs and survey answers, as Ibis expressions (DuckDB, PostgreSQL, Spark al
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
@@ -57,6 +57,13 @@ class JourneyBuild:
     journeys: ir.Table
     legs: ir.Table
     surveys: ir.Table
+    cached: list[ir.Table] = field(default_factory=list)
+
+    def release(self) -> None:
+        """Drop the intermediate tables the build cached on its engine."""
+        for table in self.cached:
+            table.release()  # type: ignore[attr-defined]
+        self.cached.clear()
 
     def tables(self) -> dict[str, ir.Table]:
         """The outputs by stored table name."""
@@ -90,12 +97,15 @@ def build_journeys(events_with_profile: ir.Table, rules: JourneyRules = DEFAULT_
     Returns:
         A :class:`JourneyBuild` of lazy tables on the input's backend.
     """
+    cached: list[ir.Table] = []
     ev = prepare_events(events_with_profile, rules)
     if cache:
         ev = ev.cache()
+        cached.append(ev)
     grouped = group_contacts(contact_facts(ev, rules), rules)
     if cache:
         grouped = grouped.cache()
+        cached.append(grouped)
     spans = grouped.group_by(["journey_id", "profile_id"]).aggregate(
         start_ms=grouped.start_ms.min(), end_ms=grouped.end_ms.max(),
         last_contact_key=grouped.contact_key.argmax(grouped.contact_no),
@@ -103,6 +113,7 @@ def build_journeys(events_with_profile: ir.Table, rules: JourneyRules = DEFAULT_
     mapped = map_events(ev, grouped, spans, rules)
     if cache:
         mapped = mapped.cache()
+        cached.append(mapped)
     enriched = event_enrichments(enrichments)
     mapped_actor = mapped.inner_join(ev.select("event_id", "actor"), "event_id")
     sentiment = contact_sentiment(mapped_actor, enriched.get("sentiment"))
@@ -139,4 +150,5 @@ def build_journeys(events_with_profile: ir.Table, rules: JourneyRules = DEFAULT_
         journeys=facts.select(*JOURNEY_COLUMNS),
         legs=legs,
         surveys=surveys,
+        cached=cached,
     )

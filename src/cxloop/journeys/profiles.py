@@ -51,21 +51,24 @@ def truth_profiles(events: ir.Table, truth_dir: Path) -> ir.Table:
 
 
 def store_event_profiles(store: Any) -> ir.Table:
-    """``cxloop.identity.event_profiles(store)``, or :class:`ProfilesMissing` with what to run."""
+    """``cxloop.identity.event_profiles(store)``, or :class:`ProfilesMissing` saying what to run
+    when identity resolution has not run on this store."""
+    fn: Any = None
     try:
-        from cxloop import identity
-    except ImportError as exc:  # pragma: no cover - identity is part of cxloop
-        raise ProfilesMissing(str(exc)) from exc
-    fn = getattr(identity, "event_profiles", None)
+        from cxloop.identity import profiles as identity_profiles
+
+        fn = getattr(identity_profiles, "event_profiles", None)
+    except ImportError:
+        fn = None
     if fn is None:
         raise ProfilesMissing(
-            "this cxloop has no identity resolution yet (cxloop.identity.event_profiles); "
+            "this cxloop has no identity resolution (cxloop.identity.event_profiles); "
             "journeys need a profile per event"
         )
-    try:
-        table: ir.Table = fn(store)
-    except Exception as exc:
+    if not store.has_table("identity_map"):
         raise ProfilesMissing(
-            f"no resolved profiles in {store.url}: run `cxloop identity resolve` first ({exc})"
-        ) from exc
+            f"{store.url} has no resolved profiles yet: run `cxloop identity resolve` first, "
+            "then `cxloop journeys build`"
+        )
+    table: ir.Table = fn(store)
     return table
