@@ -256,7 +256,7 @@ SELECT record_no, id_type, raw_value, vtype,
     WHEN vtype IN ('OBJECT', 'NULL') OR raw_value IS NULL THEN NULL
     WHEN id_type = 'email' THEN lower(trim(raw_value))
     -- formatting variants of one number collapse before the (cached) phone parser sees them
-    WHEN id_type = 'phone' THEN regexp_replace(trim(raw_value), '[\s().\-]', '', 'g')
+    WHEN id_type = 'phone' THEN regexp_replace(trim(raw_value), '[\\s().\\-]', '', 'g')
     ELSE trim(raw_value)
   END AS value
 FROM flat
