@@ -1,7 +1,9 @@
 """Shared benchmark plumbing: run a snippet in a fresh process, time it, read its peak memory.
 
-Each side of a comparison runs in its own Python process so peak memory (ru_maxrss) belongs to
-that side alone; medians over repeats damp the noise of a shared machine.
+Each side of a comparison runs in its own Python process so peak memory (ru_maxrss) and CPU
+seconds (user + system, all threads) belong to that side alone; medians over repeats damp the
+noise of a shared machine. CPU seconds are the steadier figure when the machine is loaded:
+wall-clock favours the side that uses fewer cores.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ started = time.perf_counter()
 out = {{}}
 {body}
 out["seconds"] = time.perf_counter() - started
-out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+usage = resource.getrusage(resource.RUSAGE_SELF)
+out["cpu_seconds"] = usage.ru_utime + usage.ru_stime
+out["peak_rss_mb"] = usage.ru_maxrss / 1024
 sys.stdout.write("\\n" + json.dumps(out) + "\\n")
 """
 
@@ -43,6 +47,7 @@ def median_runs(body: str, setup: str = "", repeats: int = 3) -> dict[str, Any]:
     runs = [run_snippet(body, setup) for _ in range(repeats)]
     return {
         "seconds_median": statistics.median(r["seconds"] for r in runs),
+        "cpu_seconds_median": statistics.median(r["cpu_seconds"] for r in runs),
         "peak_rss_mb_median": statistics.median(r["peak_rss_mb"] for r in runs),
         "runs": runs,
     }

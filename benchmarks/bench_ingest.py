@@ -84,6 +84,7 @@ def main() -> None:
         "limit_read_json": {**limit, "events_per_s": rows / limit["seconds_median"]},
         "cxloop_ingest_core": {**core, "events_per_s": rows / core["seconds_median"]},
         "ratio_core_to_limit": core["seconds_median"] / limit["seconds_median"],
+        "cpu_ratio_core_to_limit": core["cpu_seconds_median"] / limit["cpu_seconds_median"],
         "goal_ratio": 2.0,
     }
     if not args.skip_enriched:
