@@ -62,7 +62,7 @@ class JourneyBuild:
     def release(self) -> None:
         """Drop the intermediate tables the build cached on its engine."""
         for table in self.cached:
-            table.release()  # type: ignore[attr-defined]
+            table.release()
         self.cached.clear()
 
     def tables(self) -> dict[str, ir.Table]:

@@ -178,6 +178,7 @@ def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
         gap_prev_s=first.ifelse(ibis.null("float64"), gap_ms.cast("float64") / 1000.0),
         prev_identify=numbered.identify.lag().over(in_journey),
         prev_channel=numbered.channel.lag().over(in_journey),
+        prev_sought_agent=(numbered.assisted | (numbered.queue_legs > 0)).lag().over(in_journey),
     )
     escalated_in = (~out.new_journey) & (out.gap_prev_s <= rules.escalation_s)
     reid_cross = escalated_in & (out.prev_identify.fill_null(0) > 0) & (out.identify > 0)
@@ -186,8 +187,11 @@ def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
         reidentifications=(ibis.greatest(out.identify - 1, 0) + reid_cross.ifelse(1, 0)).cast(
             "int64"),
         channel_switch=_flag(out.prev_channel.notnull() & (out.prev_channel != out.channel)),
-        repeat_in=_flag((~out.new_journey) & (out.gap_prev_s <= rules.repeat_window_s)),
-    ).drop("new_journey", "prev_identify", "prev_channel", "prev_end_ms")
+        # a repeat contact: back about the same need after a contact that reached (or queued
+        # for) a person — moving on from self-service or a bot is an escalation, not a repeat
+        repeat_in=_flag((~out.new_journey) & out.prev_sought_agent.fill_null(False)
+                        & (out.gap_prev_s <= rules.repeat_window_s)),
+    ).drop("new_journey", "prev_identify", "prev_channel", "prev_end_ms", "prev_sought_agent")
 
 
 def map_events(ev: ir.Table, contacts: ir.Table, journeys: ir.Table,

@@ -35,11 +35,11 @@ def evaluate_journeys(event_map: pa.Table, journeys: pa.Table, truth_dir: Path) 
     true_fcr = float(facts.first_contact_resolution.astype(bool).mean())
     return {
         "ari": round(ari, 6),
-        "true_journeys": int(len(facts)),
+        "true_journeys": len(facts),
         "built_journeys": int(journeys.num_rows),
-        "events_in_true_journeys": int(len(x)),
+        "events_in_true_journeys": len(x),
         "events_unassigned": int((~assigned).sum()),
-        "matched_journeys": int(len(cmp)),
+        "matched_journeys": len(cmp),
         "fcr_agreement": round(float((cmp.first_contact_resolution_t.astype(int)
                                       == cmp.first_contact_resolution).mean()), 6),
         "fcr_true": round(true_fcr, 6),

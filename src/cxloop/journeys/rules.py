@@ -41,8 +41,8 @@ class JourneyRules:
             (self-service → assisted, bot drop-out → call); asking for identity again then is a
             re-identification.
         follow_on_s: how long after a journey's end a follow-on event is still its own.
-        repeat_window_s: a contact within this long of an earlier contact about the same need
-            is a repeat contact.
+        repeat_window_s: a contact within this long after an earlier contact about the same
+            need that reached or queued for a person is a repeat contact.
         outcome_window_s: purchases and churn this long after a journey are its outcome.
         queue_label_pattern: regular expression whose first group turns a queue name into a
             rule-based label (``billing_en`` → ``billing``) when no intent model is present.
