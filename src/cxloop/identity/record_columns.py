@@ -245,9 +245,22 @@ def _kind_from_name(column_name: str) -> ColumnKind | None:
     return None
 
 
+def as_text(values: pd.Series) -> pd.Series:
+    """Values as text, whatever their dtype: whole floats lose ``.0`` (a postcode read as
+    4223.0 because of a gap is 4223), datetimes become ISO dates or timestamps."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        has_time = bool((values.dropna() != values.dropna().dt.normalize()).any())
+        return values.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else _ISO_FORMAT).astype("string")
+    if pd.api.types.is_float_dtype(values):
+        present = values.dropna()
+        if len(present) and bool((present == present.round()).all()):
+            return values.astype("Int64").astype("string")
+    return values.astype("string")
+
+
 def clean_text(values: pd.Series) -> pd.Series:
     """Trim, lower-case and collapse whitespace; empty strings and null tokens become null."""
-    text = values.astype("string").str.strip().str.lower()
+    text = as_text(values).str.strip().str.lower()
     text = text.str.replace(r"\s+", " ", regex=True)
     return text.mask(text.isin(_NULL_TOKENS))
 
