@@ -38,8 +38,10 @@ class FactTables:
     @classmethod
     def from_backend(cls, backend: Any, segments: ir.Table | None = None) -> FactTables:
         """The stored tables written by ``cxloop journeys build``."""
-        return cls(*(backend.table(STORED_TABLES[b]) for b in
-                     ("journeys", "contacts", "legs", "surveys")), segments=segments)
+        return cls(journeys=backend.table(STORED_TABLES["journeys"]),
+                   contacts=backend.table(STORED_TABLES["contacts"]),
+                   legs=backend.table(STORED_TABLES["legs"]),
+                   surveys=backend.table(STORED_TABLES["surveys"]), segments=segments)
 
 
 def _time_dims(ts: ir.TimestampValue) -> dict[str, ir.Value]:
@@ -110,7 +112,7 @@ def compute_metrics(f: FactTables, by: str = "overall",
         ms = [m for m in chosen if m.base == base]
         if not ms:
             continue
-        t = base_table(f, base)  # type: ignore[arg-type]
+        t = base_table(f, base)
         t = t.mutate(g_overall=ibis.literal("all"))
         aggs: dict[str, Any] = {}
         for i, m in enumerate(ms):
@@ -124,6 +126,8 @@ def compute_metrics(f: FactTables, by: str = "overall",
         for r in grouped:
             for i, m in enumerate(ms):
                 n = int(r[f"n{i}"] or 0)
+                if n == 0 and by != "overall":
+                    continue  # a group with no eligible rows has no value, only noise
                 rows.append(_metric_row(m, r["group"], n, r.get(f"s{i}"), r.get(f"v{i}"),
                                         by))
     order = {m.name: k for k, m in enumerate(METRICS)}
