@@ -407,6 +407,20 @@ def test_deduplicating_one_file_groups_the_copies() -> None:
     assert f1 >= 0.97, f1
 
 
+def test_linking_and_deduplicating_within_the_files() -> None:
+    crm = _crm_with_duplicates(150)
+    left, right = crm.iloc[::2], crm.iloc[1::2]
+    result = link_records(left, right, id_column="customer_id", dedupe_within=True)
+    pairs = result.pairs.to_pandas()
+    assert (pairs["source_l"] == pairs["source_r"]).any(), "pairs within a file are found"
+    assert (pairs["source_l"] != pairs["source_r"]).any(), "and pairs across the files"
+    clusters = result.clusters.to_pandas()
+    score = score_clusters(
+        clusters, truth_from_id_pattern(clusters["id"], r"^c(\d+)-"), cross_source_only=False
+    )
+    assert score.f1 >= 0.95, score.as_dict()
+
+
 def test_columns_and_forced_kinds_restrict_the_model() -> None:
     crm, web = _two_systems(200)
     result = link_records(
