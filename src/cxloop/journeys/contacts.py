@@ -163,7 +163,7 @@ def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
                      | ((contacts.start_ms - prev_end) > _window_ms(prev_label, rules))),
     )
     numbered = marked.mutate(
-        journey_no=marked.new_journey.cast("int64").sum().over(
+        journey_no=marked.new_journey.ifelse(1, 0).cast("int64").sum().over(
             ibis.window(group_by=marked.profile_id,
                         order_by=[marked.start_ms, marked.contact_key], rows=(None, 0))
         )

@@ -24,7 +24,7 @@ def channel_paths(journeys: ir.Table, contacts: ir.Table, top: int = 15,
     j = journeys
     seqs = j.group_by("channel_path").aggregate(
         journeys=j.count(), resolved=j.resolved.cast("int64").sum(),
-        abandoned=(j.status == "abandoned").cast("int64").sum(),
+        abandoned=(j.status == "abandoned").ifelse(1, 0).sum(),
     ).order_by([ibis.desc("journeys"), "channel_path"]).limit(top)
 
     c = contacts.filter(contacts.contact_no <= max_steps)
@@ -37,8 +37,8 @@ def channel_paths(journeys: ir.Table, contacts: ir.Table, top: int = 15,
         n=c.count()).order_by(["step", ibis.desc("n"), "source", "target"])
 
     drop = j.group_by(channel=j.last_channel).aggregate(
-        journeys=j.count(), abandoned=(j.status == "abandoned").cast("int64").sum(),
-        escalated=(j.status == "escalated").cast("int64").sum(),
+        journeys=j.count(), abandoned=(j.status == "abandoned").ifelse(1, 0).sum(),
+        escalated=(j.status == "escalated").ifelse(1, 0).sum(),
     )
     drop = drop.mutate(dropoff_rate=drop.abandoned.cast("float64") / drop.journeys).order_by(
         [ibis.desc("abandoned"), "channel"])

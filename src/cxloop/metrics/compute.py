@@ -117,7 +117,7 @@ def compute_metrics(f: FactTables, by: str = "overall",
         aggs: dict[str, Any] = {}
         for i, m in enumerate(ms):
             ok = m.eligible(t)
-            aggs[f"n{i}"] = ok.cast("int64").sum()
+            aggs[f"n{i}"] = ok.ifelse(1, 0).sum()
             if m.kind == "quantile":
                 aggs[f"v{i}"] = m.value(t).quantile(m.quantile or 0.5, where=ok)
             else:
