@@ -108,18 +108,31 @@ _NUMBER_TOKEN = (
     + "|".join(sorted(map(re.escape, [*_DIGIT_WORDS, *_REPEAT_WORDS]), key=len, reverse=True))
     + r"|\d+)"
 )
-_SPOKEN_RUN = re.compile(
-    rf"(?<!\w){_NUMBER_TOKEN}(?:(?:[\s,.;-]+|\s+(?:and|y|et|und)\s+){_NUMBER_TOKEN}(?!\w)){{2,}}",
-    re.IGNORECASE,
+_SPOKEN_RUN_SOURCE = (
+    rf"(?<!\w){_NUMBER_TOKEN}(?:(?:[\s,-]+|\s+(?:and|y|et|und)\s+){_NUMBER_TOKEN}(?!\w)){{2,}}"
 )
+_SPOKEN_RUN = re.compile(_SPOKEN_RUN_SOURCE)  # on lower-cased text: IGNORECASE is 2x slower
+_SPOKEN_RUN_ANY_CASE = re.compile(_SPOKEN_RUN_SOURCE, re.IGNORECASE)
 _TOKEN = re.compile(_NUMBER_TOKEN, re.IGNORECASE)
+_WORD_TOKENS = re.compile(r"[^\W\d_]+")
+_NUMBER_WORDS = frozenset([*_DIGIT_WORDS, *_REPEAT_WORDS])
 
 
 def spoken_digit_runs(text: str) -> list[tuple[int, int, str, bool]]:
     """Runs of three or more number tokens (``four one one one …``) as ``(start, end, digits,
     has_words)``; digit groups may be mixed with words, ``double five`` is ``55``."""
     runs: list[tuple[int, int, str, bool]] = []
-    for match in _SPOKEN_RUN.finditer(text):
+    lowered = text.lower()
+    # only runs with number words matter (digit-only runs are the card/phone detectors' job)
+    if _NUMBER_WORDS.isdisjoint(_WORD_TOKENS.findall(lowered)):
+        return runs
+    # lower() may change the length of a few characters (İ); offsets must stay those of ``text``
+    matches = (
+        _SPOKEN_RUN.finditer(lowered)
+        if len(lowered) == len(text)
+        else _SPOKEN_RUN_ANY_CASE.finditer(text)
+    )
+    for match in matches:
         digits: list[str] = []
         repeat = 1
         has_words = False
@@ -141,9 +154,10 @@ def spoken_digit_runs(text: str) -> list[tuple[int, int, str, bool]]:
 
 # --- payment cards ---------------------------------------------------------------------------
 
+# separators between digits: one space, dash or dot, two spaces, or " - " (not ". " — that ends
+# a sentence, and the next number is something else)
 _CARD_CANDIDATE = re.compile(
-    r"(?<!\d[ .-])(?<!\d[ .-]{2})(?<!\d[ .-]{3})(?<![\w.-])"
-    r"(?:\d[ .-]{0,3}){12,18}\d(?![ .-]{0,3}\d)(?!\w)"
+    r"(?<!\d[ .-])(?<![\w.-])(?:\d(?:[ .-]|  | - )?){12,18}\d(?![ .-]?\d)(?!\w)"
 )
 
 
@@ -212,6 +226,7 @@ _CVV_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _SHORT_NUMBER = re.compile(r"(?<![\w/.,(+-])(?<!\d )\d{3,4}(?![\w/)]|[.,:-]\d| \d)")
+_LETTERS = re.compile(r"[^\W\d_]")
 _AFTER_KEYWORD = 25
 _AFTER_CARD = 12
 _BEFORE_KEYWORD = 12
@@ -228,13 +243,15 @@ def find_security_codes(
     candidates = [(m.start(), m.end(), m.group(0)) for m in _SHORT_NUMBER.finditer(text)]
     candidates += [(s, e, d) for s, e, d, words in spoken if words and 3 <= len(d) <= 4]
     candidates.sort()
-    anchors = [(end, _AFTER_KEYWORD) for _, end in keywords]
-    anchors += [(span.end, _AFTER_CARD) for span in cards]
+    anchors = [(end, _AFTER_KEYWORD, True) for _, end in keywords]
+    anchors += [(span.end, _AFTER_CARD, False) for span in cards]
     chosen: dict[int, tuple[int, int, str]] = {}
-    for anchor, window in anchors:
+    for anchor, window, words_allowed in anchors:
         for start, end, digits in candidates:
             if anchor <= start <= anchor + window:
-                chosen[start] = (start, end, digits)
+                # right after a card only when nothing but separators come between
+                if words_allowed or not _LETTERS.search(text[anchor:start]):
+                    chosen[start] = (start, end, digits)
                 break
     for keyword_start, _ in keywords:
         for start, end, digits in candidates:
@@ -268,6 +285,8 @@ _NOT_A_PHONE_CONTEXT = re.compile(
 )
 
 
+_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}$")
+_DATE_IN_TEXT = re.compile(r"(?<!\d)(?<!\d[.-])\d{1,4}([./-])\d{1,2}\1\d{2,4}(?!\d|[.-]\d)")
 _INTERNATIONAL_00 = re.compile(r"(?<!\d\s)(?<![^\s(:])00(?=[1-9])")
 
 
@@ -292,12 +311,14 @@ def find_phones(text: str, region: str = "US") -> list[PiiSpan]:
     spans = []
     # "0044 20 …": the European international prefix, read as "+44" (same length keeps offsets)
     readable = _INTERNATIONAL_00.sub(" +", text)
+    # phonenumbers drops a number followed by a date ("… 280-2026. 11/04/2025"): blank dates out
+    readable = _DATE_IN_TEXT.sub(lambda m: " " * len(m.group(0)), readable)
     for match in phonenumbers.PhoneNumberMatcher(
         readable, region, leniency=phonenumbers.Leniency.VALID
     ):
         if _NOT_A_PHONE_CONTEXT.search(text[max(0, match.start - 40) : match.start]):
             continue
-        if _inside_code(readable, match.start, match.end):
+        if _inside_code(readable, match.start, match.end) or _DATE.match(match.raw_string):
             continue
         e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         spans.append(PiiSpan(match.start, match.end, "phone", e164))

@@ -127,6 +127,9 @@ _NATIONAL_IDS: tuple[_NationalId, ...] = (
 )
 
 
+_CONTEXT_WINDOW = 25
+"""A bare number counts as an id only this close after its keyword (``SSN 123456789``)."""
+
 _ID_SEPARATORS = re.compile(r"[\s.-]")
 
 
@@ -140,7 +143,7 @@ def find_national_ids(text: str, countries: Iterable[str] = NATIONAL_ID_COUNTRIE
             continue
         for match in national_id.pattern.finditer(text):
             if national_id.context is not None and not national_id.context.search(
-                text[max(0, match.start() - 40) : match.start()]
+                text[max(0, match.start() - _CONTEXT_WINDOW) : match.start()]
             ):
                 continue
             if national_id.check(match.group(0)):
