@@ -1,0 +1,169 @@
+"""Journey build + every metric on the 100k-customer world (~3.4 M events) and on a 1 M-event
+process log, with ratios to (a) one DuckDB window-function pass computing the directly-follows
+counts of the same events (the limit; goal ≤ 4×) and (b) pm4py's ``discover_dfg`` on the same
+log (goal: our whole build faster than its DFG alone).
+
+Run (the first run ingests the world into a DuckDB file under --work, untimed, and needs a venv
+with pm4py — AGPL, so it lives only in that throwaway venv and is never imported by cxloop)::
+
+    python -m venv /tmp/bench_journeys/pm4py-venv
+    /tmp/bench_journeys/pm4py-venv/bin/pip install pm4py pyarrow
+    nice python benchmarks/bench_journeys.py --world /tmp/bench/world100k \
+        --work /tmp/bench_journeys --pm4py-python /tmp/bench_journeys/pm4py-venv/bin/python
+
+Both sides start from the same table ``events_with_profile`` (stored events + ``profile_id``
+from the world's truth identities, prepared untimed): identity resolution is not measured here.
+Events are ingested without enrichers, so journey types are the rule-based labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import machine, median_runs, write_result  # noqa: E402
+
+PREPARE = """
+from pathlib import Path
+from cxloop.ingest import ingest_paths
+from cxloop.journeys import truth_profiles, with_profiles
+from cxloop.store import open_store
+db, world, log_events = {db!r}, Path({world!r}), {log_events}
+with open_store(db) as store:
+    if not store.has_table("events") or store.count("events") == 0:
+        ingest_paths([world / "events.jsonl"], store)
+    con = store.ibis()
+    events = con.table("events")
+    ewp = with_profiles(events, truth_profiles(events, world / "truth"))
+    con.create_table("events_with_profile", ewp, overwrite=True)
+    # the process log: whole profiles in id order until ~log_events events
+    t = con.table("events_with_profile").filter(lambda t: t.profile_id.notnull())
+    per = t.group_by("profile_id").aggregate(n=t.count()).order_by("profile_id")
+    per = per.mutate(cum=per.n.sum().over(order_by=per.profile_id, rows=(None, 0)))
+    keep = per.filter(per.cum <= log_events).select("profile_id")
+    log = t.semi_join(keep, "profile_id")
+    con.create_table("process_log", log, overwrite=True)
+    import pyarrow.parquet as pq
+    pl = con.table("process_log")
+    pq.write_table(pl.select(case=pl.profile_id, activity=pl.channel + ":" + pl.type,
+                             ts=pl.occurred_at).to_pyarrow(), {log_parquet!r})
+    out = {{"events": store.count("events"), "process_log_events": pl.count().execute()}}
+print(out)
+"""
+
+CXLOOP = """
+from cxloop.store import open_store
+from cxloop.journeys import build_journeys, save_build
+from cxloop.metrics import DIMENSIONS, FactTables, compute_metrics, metric_cascade
+store = open_store({db!r})
+con = store.ibis()
+build = build_journeys(con.table({table!r}))
+counts = save_build(store, build)
+facts = FactTables.from_backend(con)
+rows = 0
+for by in DIMENSIONS:
+    if by != "segment":
+        rows += len(compute_metrics(facts, by))
+metric_cascade(facts)
+out.update(counts)
+out["metric_rows"] = rows
+store.close()
+"""
+
+LIMIT = """
+from cxloop.store import open_store
+store = open_store({db!r})
+dfg = store.query(
+    "SELECT a, b, count(*) AS n FROM (SELECT channel || ':' || type AS a, "
+    "lead(channel || ':' || type) OVER (PARTITION BY profile_id ORDER BY occurred_at, event_id)"
+    " AS b FROM {table} WHERE profile_id IS NOT NULL) WHERE b IS NOT NULL GROUP BY a, b")
+out["pairs"] = dfg.num_rows
+out["directly_follows"] = int(sum(dfg.column("n").to_pylist()))
+store.close()
+"""
+
+PM4PY = """
+import json, resource, sys, time
+import pandas as pd
+import pm4py
+df = pd.read_parquet({log_parquet!r})
+df = df.rename(columns={{"case": "case:concept:name", "activity": "concept:name",
+                        "ts": "time:timestamp"}})
+df = pm4py.format_dataframe(df, case_id="case:concept:name", activity_key="concept:name",
+                            timestamp_key="time:timestamp")
+started = time.perf_counter()
+dfg, start, end = pm4py.discover_dfg(df)
+seconds = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_SELF)
+sys.stdout.write("\\n" + json.dumps({{"seconds": seconds, "pairs": len(dfg),
+    "directly_follows": int(sum(dfg.values())),
+    "cpu_seconds": usage.ru_utime + usage.ru_stime,
+    "peak_rss_mb": usage.ru_maxrss / 1024}}) + "\\n")
+"""
+
+
+def run_pm4py(python: str, log_parquet: str, repeats: int) -> dict[str, Any]:
+    runs = []
+    for _ in range(repeats):
+        done = subprocess.run([python, "-c", PM4PY.format(log_parquet=log_parquet)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"pm4py failed:\n{done.stderr[-3000:]}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    runs.sort(key=lambda r: r["seconds"])
+    mid = runs[len(runs) // 2]
+    return {"seconds_median": mid["seconds"], "cpu_seconds_median": mid["cpu_seconds"],
+            "peak_rss_mb_median": mid["peak_rss_mb"], "runs": runs,
+            "note": "discover_dfg alone, after reading and formatting the log (not timed)"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--world", type=Path, default=Path("/tmp/bench/world100k"))
+    parser.add_argument("--work", type=Path, default=Path("/tmp/bench_journeys"))
+    parser.add_argument("--pm4py-python", default="/tmp/bench_journeys/pm4py-venv/bin/python")
+    parser.add_argument("--log-events", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    db = str(args.work / "world100k.duckdb")
+    log_parquet = str(args.work / "process_log.parquet")
+    started = time.perf_counter()
+    prep = subprocess.run([sys.executable, "-c", PREPARE.format(
+        db=db, world=str(args.world), log_events=args.log_events, log_parquet=log_parquet)],
+        capture_output=True, text=True, check=False)
+    if prep.returncode != 0:
+        raise RuntimeError(prep.stderr[-3000:])
+    print(prep.stdout.strip(), f"(prepared in {time.perf_counter() - started:.0f} s)")
+
+    result: dict[str, Any] = {
+        "command": "python " + " ".join(sys.argv), "machine": machine(),
+        "input": {"world": str(args.world), "prepare": prep.stdout.strip()},
+    }
+    for name, table in (("world", "events_with_profile"), ("process_log", "process_log")):
+        ours = median_runs(CXLOOP.format(db=db, table=table), repeats=args.repeats)
+        limit = median_runs(LIMIT.format(db=db, table=table), repeats=args.repeats)
+        part: dict[str, Any] = {
+            "cxloop_build_and_metrics": ours, "limit_duckdb_dfg_window": limit,
+            "ratio_to_limit": ours["seconds_median"] / limit["seconds_median"],
+            "cpu_ratio_to_limit": ours["cpu_seconds_median"] / limit["cpu_seconds_median"],
+        }
+        if name == "process_log" and Path(args.pm4py_python).exists():
+            pm = run_pm4py(args.pm4py_python, log_parquet, args.repeats)
+            part["pm4py_discover_dfg"] = pm
+            part["ratio_to_pm4py_dfg"] = ours["seconds_median"] / pm["seconds_median"]
+        result[name] = part
+        print(name, json.dumps({k: v for k, v in part.items() if "ratio" in k}))
+    print(write_result("journeys", result))
+
+
+if __name__ == "__main__":
+    main()
