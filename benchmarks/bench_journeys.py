@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import machine, median_runs, write_result  # noqa: E402
+from _harness import machine, median_runs, write_result
 
 PREPARE = """
 from pathlib import Path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -292,5 +293,5 @@ def test_journeys_never_overlap_and_cover_every_contact(
             lo_hi = bounds.setdefault(jid, [start, end])
             lo_hi[0], lo_hi[1] = min(lo_hi[0], start), max(lo_hi[1], end)
         ordered = sorted(bounds.values())
-        for (_, end1), (start2, _) in zip(ordered, ordered[1:], strict=False):
+        for (_, end1), (start2, _) in itertools.pairwise(ordered):
             assert end1 <= start2
