@@ -217,19 +217,24 @@ def spend_after(facts: pd.DataFrame, purchases: pd.DataFrame, *, days: float) ->
     journey_code = codes[: len(facts)].astype(np.int64)
     purchase_code = codes[len(facts) :].astype(np.int64)
     scale = np.int64(10**13)  # ms since 1970 stay below 10^13 until the year 2286
-    when = pd.to_datetime(purchases["occurred_at"], utc=True)
-    p_key = purchase_code * scale + (when.astype("int64").to_numpy() // 10**6)
+    p_key = purchase_code * scale + _epoch_ms(purchases["occurred_at"])
     order = np.argsort(p_key, kind="stable")
     p_key = p_key[order]
     running = np.concatenate(
         [[0.0], np.cumsum(purchases["value"].to_numpy(dtype=np.float64)[order])]
     )
-    end = pd.to_datetime(facts["ended_at"], utc=True)
-    end_ms = end.astype("int64").to_numpy() // 10**6
+    end_ms = _epoch_ms(facts["ended_at"])
     lo = np.searchsorted(p_key, journey_code * scale + end_ms, side="right")
     hi = np.searchsorted(p_key, journey_code * scale + end_ms + int(days * 86_400_000),
                          side="right")
     return pd.Series(running[hi] - running[lo], index=facts.index, name="purchase_value_90d")
+
+
+def _epoch_ms(values: pd.Series[Any]) -> np.ndarray:
+    """Milliseconds since 1970 whatever the stored time unit (ns, us, ms)."""
+    when = pd.to_datetime(values, utc=True)
+    delta = when - pd.Timestamp("1970-01-01", tz="UTC")
+    return (delta // pd.Timedelta(milliseconds=1)).to_numpy(dtype=np.int64)
 
 
 def store_purchases(store: Any, *, fx_to_usd: dict[str, float] | None = None) -> pd.DataFrame:
