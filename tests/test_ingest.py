@@ -218,3 +218,29 @@ def test_counts_always_add_up(tmp_path: Path, kinds: list[tuple[str, int]],
     assert summary.adds_up()
     assert summary.accepted == stored == distinct_valid
     assert summary.rejected == rejected
+
+
+def test_raw_control_character_line_is_rejected_and_later_lines_keep_their_numbers(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ctrl.jsonl"
+    lines = [json.dumps(event(1)), '{"event_id": "x\x1ey"}', "", json.dumps(event(2))]
+    path.write_text("\n".join(lines) + "\n")
+    with open_store(":memory:") as store:
+        summary = ingest_paths([path], store, batch_bytes=4096)
+        sources = store.query("SELECT source FROM events ORDER BY source")["source"].to_pylist()
+        reject = store.query("SELECT record_no, reason FROM rejected").to_pylist()
+    assert (summary.records_read, summary.accepted, summary.rejected) == (3, 2, 1)
+    assert sources == [f"{path}:1", f"{path}:4"]
+    assert reject == [{"record_no": 2,
+                       "reason": "not valid JSON (a raw control character in the line)"}]
+
+
+def test_a_line_longer_than_a_batch_is_read_whole(tmp_path: Path) -> None:
+    long_text = "ok " * 300_000  # 0.9 MB in one record, nine batches long
+    path = write_jsonl(tmp_path / "long.jsonl", [event(1), event(2, text=long_text), event(3)])
+    with open_store(":memory:") as store:
+        summary = ingest_paths([path], store, batch_bytes=100_000)
+        stored = store.query("SELECT length(text) AS n FROM events WHERE event_id = 'e-2'")
+    assert (summary.records_read, summary.accepted) == (3, 3)
+    assert stored["n"][0].as_py() == len(long_text)

@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from cxloop.ingest.validate import KNOWN_FIELDS, RawBatch
@@ -78,6 +79,104 @@ def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     return raw, raw
 
 
+def _utf8_lines(raw: pa.Array, numbers: np.ndarray) -> tuple[pa.Array, list[tuple[int, str]]]:
+    """Binary lines as UTF-8 strings; lines that are not UTF-8 become null plus a reason."""
+    try:
+        return pc.cast(raw, pa.string()), []
+    except pa.ArrowInvalid:
+        out: list[str | None] = []
+        bad: list[tuple[int, str]] = []
+        for no, line in zip(numbers.tolist(), raw.to_pylist(), strict=True):
+            try:
+                out.append(line.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                out.append(None)
+                bad.append((no, f"line is not valid UTF-8 (byte 0x{line[exc.start]:02x} at "
+                                f"position {exc.start})"))
+        return pa.array(out, type=pa.string()), bad
+
+
+class _LineNumbers:
+    """Gives each line of a JSONL file its 1-based number, around the lines Arrow skipped."""
+
+    def __init__(self) -> None:
+        self.next_line = 1
+        self.skipped: list[tuple[int, str]] = []
+
+    def on_invalid_row(self, row: pacsv.InvalidRow) -> str:
+        self.skipped.append((int(row.number), row.text))
+        return "skip"
+
+    def batch(self, source: str, raw: pa.Array, position: int) -> RawBatch:
+        """Number a batch's lines, reject skipped and non-UTF-8 lines, drop blank lines."""
+        n = len(raw)
+        first = self.next_line
+        skip_numbers = sorted(no for no, _ in self.skipped if no >= first)
+        candidates = np.arange(first, first + n + len(skip_numbers), dtype=np.int64)
+        numbers = candidates[~np.isin(candidates, skip_numbers)][:n]
+        last = int(numbers[-1]) if n else max(skip_numbers, default=first - 1)
+        mine = [(no, text) for no, text in self.skipped if first <= no <= last]
+        self.skipped = [item for item in self.skipped if item[0] > last]
+        self.next_line = last + 1
+        records, bad_utf8 = _utf8_lines(raw, numbers)
+        keep = pc.and_kleene(pc.is_valid(records),
+                             pc.not_equal(pc.utf8_trim_whitespace(records), ""))
+        table = pa.table({"record_no": numbers, "record": records}).filter(keep)
+        raw_by_no = dict(zip(numbers.tolist(), raw.to_pylist(), strict=True)) if bad_utf8 else {}
+        pre: list[tuple[int, str, str, str | None]] = [
+            (no, "(record)", "not valid JSON (a raw control character in the line)", text)
+            for no, text in mine
+        ] + [
+            (no, "(record)", reason, raw_by_no[no].decode("utf-8", "replace"))
+            for no, reason in bad_utf8
+        ]
+        return RawBatch(source=source, records=table, pre_rejected=sorted(pre),
+                        position=position)
+
+
+def read_jsonl(path: Path, batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[RawBatch]:
+    """Stream a JSON Lines file (optionally gzipped) in batches of about ``batch_bytes``.
+
+    Lines are split by Arrow's C++ reader (one text column, no quoting, one thread so skipped
+    lines keep their numbers). Every line keeps its 1-based number; blank lines count but are
+    not records. A line Arrow cannot take as one field holds a raw control character, which
+    JSON forbids: it is rejected as not valid JSON, with its number.
+    """
+    if path.stat().st_size == 0:
+        return
+    lines = _LineNumbers()
+    raw_file = path.open("rb")
+    magic = raw_file.read(2)
+    raw_file.seek(0)
+    stream: pa.NativeFile = pa.PythonFile(raw_file, mode="r")
+    if magic == b"\x1f\x8b":
+        stream = pa.CompressedInputStream(stream, "gzip")
+    with raw_file:
+        try:
+            reader = pacsv.open_csv(
+                stream,
+                read_options=pacsv.ReadOptions(column_names=["record"], block_size=batch_bytes,
+                                               use_threads=False),
+                parse_options=pacsv.ParseOptions(
+                    delimiter="\x1e", quote_char=False, escape_char=False,
+                    newlines_in_values=False, ignore_empty_lines=False,
+                    invalid_row_handler=lines.on_invalid_row),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={"record": pa.binary()}, check_utf8=False,
+                    strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+            for batch in reader:
+                yield lines.batch(str(path), batch.column(0), raw_file.tell())
+        except pa.ArrowInvalid as exc:
+            if "straddl" not in str(exc):
+                raise
+            # a line longer than two blocks: the Python reader takes over where Arrow stopped
+            yield from _read_jsonl_python(path, batch_bytes, from_line=lines.next_line)
+            return
+        if lines.skipped:  # rejected lines after the last record
+            yield lines.batch(str(path), pa.array([], pa.binary()), raw_file.tell())
+
+
 def _decode_lines(chunk: bytes, first_no: int) -> tuple[list[str | None], list[tuple[int, str]]]:
     """Split a chunk of whole lines; lines that are not UTF-8 become ``None`` plus a reason."""
     try:
@@ -98,8 +197,9 @@ def _decode_lines(chunk: bytes, first_no: int) -> tuple[list[str | None], list[t
         return lines, bad
 
 
-def read_jsonl(path: Path, batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[RawBatch]:
-    """Stream a JSON Lines file (optionally gzipped) in batches of about ``batch_bytes``."""
+def _read_jsonl_python(path: Path, batch_bytes: int, from_line: int = 1) -> Iterator[RawBatch]:
+    """The line reader in Python: slower, but takes lines of any length. Used from
+    ``from_line`` on when Arrow cannot (a line longer than two blocks)."""
     stream, raw = _open_binary(path)
     source = str(path)
     next_no = 1
@@ -119,7 +219,9 @@ def read_jsonl(path: Path, batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[R
                 if chunk.endswith(b"\n"):
                     chunk = chunk[:-1]
             if chunk or block:
-                yield _jsonl_batch(source, chunk, next_no, raw.tell())
+                if next_no + chunk.count(b"\n") >= from_line:
+                    batch = _jsonl_batch(source, chunk, next_no, raw.tell())
+                    yield _from_line(batch, from_line) if next_no < from_line else batch
                 next_no += chunk.count(b"\n") + 1
             if not block:
                 return
@@ -138,6 +240,14 @@ def _jsonl_batch(source: str, chunk: bytes, first_no: int, position: int) -> Raw
         for no, reason in bad
     ]
     return RawBatch(source=source, records=table, pre_rejected=pre, position=position)
+
+
+def _from_line(batch: RawBatch, from_line: int) -> RawBatch:
+    """The part of a batch from line ``from_line`` on."""
+    keep = pc.greater_equal(batch.records["record_no"], from_line)
+    return RawBatch(source=batch.source, records=batch.records.filter(keep),
+                    pre_rejected=[r for r in batch.pre_rejected if r[0] >= from_line],
+                    position=batch.position)
 
 
 def _csv_record_sql(columns: list[str]) -> str:

@@ -117,7 +117,11 @@ def _is_wrong_string(field: str) -> str:
 
 
 def _fields_sql(settings: ValidationSettings) -> str:
-    strings = ",\n  ".join(f"{_str(f)} AS {f}" for f in _STRING_FIELDS)
+    # ids, codes and names are trimmed; a message's text is kept exactly as sent
+    strings = ",\n  ".join(
+        (f"nullif(j.{f}, '') AS {f}" if f == "text" else f"{_str(f)} AS {f}")
+        for f in _STRING_FIELDS
+    )
     return f"""
 SELECT record_no, record, jtype,
   list_filter(keys, k -> NOT list_contains({_sql_list(KNOWN_FIELDS)}, k)) AS extra_keys,
