@@ -12,6 +12,9 @@ from cxloop.journeys.rules import JourneyRules
 EFFORT_SIGNALS: tuple[str, ...] = ("repetition", "human_request", "waiting", "channel_switch")
 """Effort signals the ``signals`` enricher writes (see :mod:`cxloop.enrich.signals`)."""
 
+PATH_STEPS = 12
+"""``channel_path`` lists the channels of the first this many contacts (then ``>…``)."""
+
 STATUSES: tuple[str, ...] = ("resolved", "abandoned", "escalated", "open")
 
 
@@ -85,7 +88,8 @@ def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: i
         assisted_contacts=c.assisted.ifelse(1, 0).sum(),
         bot_contacts=c.bot.ifelse(1, 0).sum(),
         bot_contained=c.bot_contained.cast("int64").max(),
-        channel_path=c.channel.group_concat(">", order_by=[c.contact_no]),
+        **{f"path_{k}": c.channel.max(where=c.contact_no == k)
+           for k in range(1, PATH_STEPS + 1)},
         first_channel=c.channel.argmin(c.contact_no),
         last_channel=c.channel.argmax(c.contact_no),
         channel_switches=c.channel_switch.cast("int64").sum(),
@@ -113,6 +117,13 @@ def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: i
         sentiment_start=c.sentiment.argmin(c.contact_no, where=c.sentiment.notnull()),
         sentiment_end=c.sentiment.argmax(c.contact_no, where=c.sentiment.notnull()),
     )
+    # the path from one column per step: ordered string aggregation is not on every engine
+    path = agg.path_1
+    for k in range(2, PATH_STEPS + 1):
+        step = agg[f"path_{k}"]
+        path = path + step.isnull().ifelse("", ">" + step.fill_null(""))
+    path = path + (agg.contacts > PATH_STEPS).ifelse(">…", "")
+    agg = agg.mutate(channel_path=path).drop(*[f"path_{k}" for k in range(1, PATH_STEPS + 1)])
     data_end = ev.ts_ms.max()
     types = journey_types(mapped.inner_join(ev.select("event_id", "actor"), "event_id"),
                           enriched.get("intent"), rules)
