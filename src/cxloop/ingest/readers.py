@@ -119,9 +119,11 @@ class _LineNumbers:
         self.skipped = [item for item in self.skipped if item[0] > last]
         self.next_line = last + 1
         records, bad_utf8 = _utf8_lines(raw, numbers)
-        keep = pc.and_kleene(pc.is_valid(records),
-                             pc.not_equal(pc.utf8_trim_whitespace(records), ""))
-        table = pa.table({"record_no": numbers, "record": records}).filter(keep)
+        # blank = empty or only white space; checked without copying the lines
+        blank = pc.or_kleene(pc.equal(pc.binary_length(records), 0), pc.utf8_is_space(records))
+        keep = pc.and_kleene(pc.is_valid(records), pc.invert(blank))
+        table = pa.table({"record_no": numbers, "record": records}).filter(
+            pc.fill_null(keep, False))
         raw_by_no = dict(zip(numbers.tolist(), raw.to_pylist(), strict=True)) if bad_utf8 else {}
         pre: list[tuple[int, str, str, str | None]] = [
             (no, "(record)", "not valid JSON (a raw control character in the line)", text)
