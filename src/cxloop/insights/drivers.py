@@ -143,10 +143,16 @@ def _ordered_probit_nll(
     lower = np.concatenate([[-np.inf], cuts])[y]
     a, b = upper - eta, lower - eta
     prob = np.clip(special.ndtr(a) - special.ndtr(b), 1e-300, None)
-    pdf_a = np.where(np.isfinite(a), np.exp(-0.5 * np.square(np.where(np.isfinite(a), a, 0)))
-                     / math.sqrt(2 * math.pi), 0.0)
-    pdf_b = np.where(np.isfinite(b), np.exp(-0.5 * np.square(np.where(np.isfinite(b), b, 0)))
-                     / math.sqrt(2 * math.pi), 0.0)
+    pdf_a = np.where(
+        np.isfinite(a),
+        np.exp(-0.5 * np.square(np.where(np.isfinite(a), a, 0))) / math.sqrt(2 * math.pi),
+        0.0,
+    )
+    pdf_b = np.where(
+        np.isfinite(b),
+        np.exp(-0.5 * np.square(np.where(np.isfinite(b), b, 0))) / math.sqrt(2 * math.pi),
+        0.0,
+    )
     nll = -float(np.log(prob).sum())
     d_eta = (pdf_a - pdf_b) / prob  # d(-log P)/d eta
     grad_beta = x.T @ d_eta
@@ -318,15 +324,30 @@ def key_drivers(
     results: list[DriverModel] = []
     with threadpool_limits(limits=1):  # BLAS threads only fight each other on these small fits
         for target in targets:
-            _segment_drivers(facts, target, results, by_journey_type=by_journey_type,
-                             n_boot=n_boot, n_boot_segment=n_boot_segment,
-                             min_segment_n=min_segment_n, seed=seed)
+            _segment_drivers(
+                facts,
+                target,
+                results,
+                by_journey_type=by_journey_type,
+                n_boot=n_boot,
+                n_boot_segment=n_boot_segment,
+                min_segment_n=min_segment_n,
+                seed=seed,
+            )
     return results
 
 
-def _segment_drivers(facts: pd.DataFrame, target: str, results: list[DriverModel], *,
-                     by_journey_type: bool, n_boot: int, n_boot_segment: int,
-                     min_segment_n: int, seed: int) -> None:
+def _segment_drivers(
+    facts: pd.DataFrame,
+    target: str,
+    results: list[DriverModel],
+    *,
+    by_journey_type: bool,
+    n_boot: int,
+    n_boot_segment: int,
+    min_segment_n: int,
+    seed: int,
+) -> None:
     """Overall drivers of ``target``, then per journey type, appended to ``results``."""
     results.append(fit_drivers(facts, target, n_boot=n_boot, seed=seed))
     if not by_journey_type:
@@ -337,8 +358,14 @@ def _segment_drivers(facts: pd.DataFrame, target: str, results: list[DriverModel
             continue
         try:
             results.append(
-                fit_drivers(rows, target, segment=str(journey_type), n_boot=n_boot_segment,
-                            seed=seed, control_journey_type=False)
+                fit_drivers(
+                    rows,
+                    target,
+                    segment=str(journey_type),
+                    n_boot=n_boot_segment,
+                    seed=seed,
+                    control_journey_type=False,
+                )
             )
         except ValueError:
             continue
@@ -382,8 +409,10 @@ def driver_recovery(
                     ok += int(found[a].rank < found[b].rank)
         others = [d.rank for d in result.drivers if d.driver not in truth]
         worst_planted = max(found[name].rank for name in present)
-        spearman = pd.Series([truth[n] for n in present]).rank().corr(
-            pd.Series([found[n].importance for n in present]).rank(), method="pearson"
+        spearman = (
+            pd.Series([truth[n] for n in present])
+            .rank()
+            .corr(pd.Series([found[n].importance for n in present]).rank(), method="pearson")
         )
         report[result.target] = {
             "planted_order": planted_order,

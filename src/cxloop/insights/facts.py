@@ -9,6 +9,7 @@ that the analyses recover the planted drivers).
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -45,16 +46,39 @@ JOURNEY_FACT_COLUMNS: dict[str, str] = {
 """The documented columns of a journey-facts frame."""
 
 REQUIRED_COLUMNS = (
-    "journey_id", "customer_id", "journey_type", "started_at", "contacts", "resolved",
-    "reidentifications", "wait_s", "churned_90d",
+    "journey_id",
+    "customer_id",
+    "journey_type",
+    "started_at",
+    "contacts",
+    "resolved",
+    "reidentifications",
+    "wait_s",
+    "churned_90d",
 )
 _INT_COLUMNS = (
-    "contacts", "resolved", "first_contact_resolution", "reidentifications", "transfers",
-    "bot_handoffs", "abandons", "channel_switches", "surveyed", "churned_90d",
+    "contacts",
+    "resolved",
+    "first_contact_resolution",
+    "reidentifications",
+    "transfers",
+    "bot_handoffs",
+    "abandons",
+    "channel_switches",
+    "surveyed",
+    "churned_90d",
 )
 _FLOAT_COLUMNS = (
-    "wait_s", "handle_s", "time_to_resolution_s", "sentiment", "agent_empathy", "premium",
-    "csat", "nps", "ces", "purchase_value_90d",
+    "wait_s",
+    "handle_s",
+    "time_to_resolution_s",
+    "sentiment",
+    "agent_empathy",
+    "premium",
+    "csat",
+    "nps",
+    "ces",
+    "purchase_value_90d",
 )
 
 STORE_COLUMN_MAP: dict[str, str] = {
@@ -84,7 +108,8 @@ def normalize_journey_facts(frame: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise JourneyFactsError(
-            "journey facts lack required column(s) " + ", ".join(missing)
+            "journey facts lack required column(s) "
+            + ", ".join(missing)
             + "; see JOURNEY_FACT_COLUMNS in cxloop.insights.facts (docs/insights.md)"
         )
     out = frame.copy()
@@ -121,7 +146,7 @@ def _as_number(value: Any) -> Any:
 def channel_switches(paths: pd.Series[Any]) -> pd.Series[Any]:
     """Changes of channel between consecutive contacts in ``a>b>c`` channel paths."""
     parts = paths.fillna("").astype(str).str.split(">")
-    return parts.map(lambda p: sum(1 for a, b in zip(p, p[1:], strict=False) if a != b))
+    return parts.map(lambda p: sum(1 for a, b in itertools.pairwise(p) if a != b))
 
 
 def read_truth_journey_facts(
@@ -211,7 +236,7 @@ def spend_after(facts: pd.DataFrame, purchases: pd.DataFrame, *, days: float) ->
     Purchases are sorted by (customer, time) with a running sum; each journey's window is found
     by binary search on one composite key, so the cost is O((J + P) log P).
     """
-    codes, uniques = pd.factorize(
+    codes, _uniques = pd.factorize(
         pd.concat([facts["customer_id"].astype(str), purchases["customer_id"].astype(str)])
     )
     journey_code = codes[: len(facts)].astype(np.int64)
@@ -225,8 +250,9 @@ def spend_after(facts: pd.DataFrame, purchases: pd.DataFrame, *, days: float) ->
     )
     end_ms = _epoch_ms(facts["ended_at"])
     lo = np.searchsorted(p_key, journey_code * scale + end_ms, side="right")
-    hi = np.searchsorted(p_key, journey_code * scale + end_ms + int(days * 86_400_000),
-                         side="right")
+    hi = np.searchsorted(
+        p_key, journey_code * scale + end_ms + int(days * 86_400_000), side="right"
+    )
     return pd.Series(running[hi] - running[lo], index=facts.index, name="purchase_value_90d")
 
 
@@ -234,7 +260,8 @@ def _epoch_ms(values: pd.Series[Any]) -> np.ndarray:
     """Milliseconds since 1970 whatever the stored time unit (ns, us, ms)."""
     when = pd.to_datetime(values, utc=True)
     delta = when - pd.Timestamp("1970-01-01", tz="UTC")
-    return (delta // pd.Timedelta(milliseconds=1)).to_numpy(dtype=np.int64)
+    ms: np.ndarray = (delta // pd.Timedelta(milliseconds=1)).to_numpy(dtype=np.int64)
+    return ms
 
 
 def store_purchases(store: Any, *, fx_to_usd: dict[str, float] | None = None) -> pd.DataFrame:

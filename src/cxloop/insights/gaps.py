@@ -28,7 +28,13 @@ import pandas as pd
 from scipy import stats
 
 GENERIC_INTENTS: tuple[str, ...] = (
-    "thanks", "unknown", "speak_to_agent", "greeting", "other", "oos", "out_of_scope",
+    "thanks",
+    "unknown",
+    "speak_to_agent",
+    "greeting",
+    "other",
+    "oos",
+    "out_of_scope",
 )
 MIN_INTENT_CONFIDENCE = 0.5
 DIGITAL_CHANNELS: tuple[str, ...] = ("web", "app", "bot")
@@ -68,8 +74,10 @@ def identity_gap(store: Any) -> Gap:
     ev = store.ibis().table("events")
     ev = ev.filter(ev.conversation_id.notnull())
     ids = ev.select("conversation_id", "occurred_at", ident=ev.identifiers.unnest())
-    by_id = ids.filter(ids.ident.startswith("customer_id:")).group_by("conversation_id").aggregate(
-        t_id=ids.occurred_at.min()
+    by_id = (
+        ids.filter(ids.ident.startswith("customer_id:"))
+        .group_by("conversation_id")
+        .aggregate(t_id=ids.occurred_at.min())
     )
     auth = ev.filter(ev.type.isin(["auth", "login"]))
     first_auth = auth.group_by("conversation_id").aggregate(t_auth=auth.occurred_at.min())
@@ -79,9 +87,7 @@ def identity_gap(store: Any) -> Gap:
         .filter(lambda t: t.agent)
     )
     known = assisted.left_join(by_id, "conversation_id").left_join(first_auth, "conversation_id")
-    known = known.select(
-        "conversation_id", t_known=ibis.least(known.t_id, known.t_auth)
-    )
+    known = known.select("conversation_id", t_known=ibis.least(known.t_id, known.t_auth))
     asks = auth.inner_join(known, "conversation_id")
     asks = asks.filter(asks.t_known.notnull() & (asks.occurred_at > asks.t_known))
     reasked = asks.select("conversation_id").distinct()
@@ -91,8 +97,13 @@ def identity_gap(store: Any) -> Gap:
         )
     )
     n, hits = int(counts["n"] or 0), int(counts["hits"] or 0)
-    return Gap("identity", hits / n if n else float("nan"), hits, n,
-               "assisted contacts where an already-known customer had to identify again")
+    return Gap(
+        "identity",
+        hits / n if n else float("nan"),
+        hits,
+        n,
+        "assisted contacts where an already-known customer had to identify again",
+    )
 
 
 def personalization_gap(store: Any, event_map: ir.Table | pd.DataFrame | None = None) -> Gap:
@@ -101,12 +112,16 @@ def personalization_gap(store: Any, event_map: ir.Table | pd.DataFrame | None = 
     given) — that did not travel with the contact (no bot ``handoff`` into it)."""
     ev = store.ibis().table("events")
     key = _contact_key(ev)
-    contacts = ev.filter(key.notnull()).group_by(contact_key=key).aggregate(
-        start=ev.occurred_at.min(),
-        agent=(ev.actor == "agent").any(),
-        digital=ev.channel.isin(list(DIGITAL_CHANNELS)).any(),
-        handoff=(ev.type == "handoff").any(),
-        any_event=ev.event_id.min(),
+    contacts = (
+        ev.filter(key.notnull())
+        .group_by(contact_key=key)
+        .aggregate(
+            start=ev.occurred_at.min(),
+            agent=(ev.actor == "agent").any(),
+            digital=ev.channel.isin(list(DIGITAL_CHANNELS)).any(),
+            handoff=(ev.type == "handoff").any(),
+            any_event=ev.event_id.min(),
+        )
     )
     agent = contacts.filter(contacts.agent)
     if event_map is None:
@@ -132,9 +147,14 @@ def personalization_gap(store: Any, event_map: ir.Table | pd.DataFrame | None = 
     )
     n, carried = int(counts["n"] or 0), int(counts["carried"] or 0)
     missed = n - carried
-    return Gap("personalization", missed / n if n else float("nan"), missed, n,
-               "agent contacts with recent digital/bot context that did not reach the agent",
-               {"context_carried": carried})
+    return Gap(
+        "personalization",
+        missed / n if n else float("nan"),
+        missed,
+        n,
+        "agent contacts with recent digital/bot context that did not reach the agent",
+        {"context_carried": carried},
+    )
 
 
 def intelligence_gap(store: Any, *, min_confidence: float = MIN_INTENT_CONFIDENCE) -> Gap:
@@ -151,7 +171,8 @@ def intelligence_gap(store: Any, *, min_confidence: float = MIN_INTENT_CONFIDENC
     intent = intent.select(
         i_event=intent.event_id,
         label=intent.output.re_extract(r'"intent"\s*:\s*"([^"]*)"', 1),
-        conf=intent.output.re_extract(r'"confidence"\s*:\s*([0-9.eE+-]+)', 1).nullif("")
+        conf=intent.output.re_extract(r'"confidence"\s*:\s*([0-9.eE+-]+)', 1)
+        .nullif("")
         .cast("float64"),
     )
     sentiment = enr.filter(enr.enricher == "sentiment").select(s_event=enr.event_id)
@@ -164,17 +185,26 @@ def intelligence_gap(store: Any, *, min_confidence: float = MIN_INTENT_CONFIDENC
     per = j.group_by("contact_key").aggregate(
         intent_ok=has_intent.any(), sentiment_ok=j.s_event.notnull().any()
     )
-    counts = _scalar(per.aggregate(
-        n=per.count(),
-        ok=(per.intent_ok & per.sentiment_ok).cast("int64").sum(),
-        intent_ok=per.intent_ok.cast("int64").sum(),
-        sentiment_ok=per.sentiment_ok.cast("int64").sum(),
-    ))
+    counts = _scalar(
+        per.aggregate(
+            n=per.count(),
+            ok=(per.intent_ok & per.sentiment_ok).cast("int64").sum(),
+            intent_ok=per.intent_ok.cast("int64").sum(),
+            sentiment_ok=per.sentiment_ok.cast("int64").sum(),
+        )
+    )
     n, ok = int(counts["n"] or 0), int(counts["ok"] or 0)
-    return Gap("intelligence", (n - ok) / n if n else float("nan"), n - ok, n,
-               "contacts with customer text whose intent and sentiment were not both understood",
-               {"intent_understood": int(counts["intent_ok"] or 0),
-                "sentiment_understood": int(counts["sentiment_ok"] or 0)})
+    return Gap(
+        "intelligence",
+        (n - ok) / n if n else float("nan"),
+        n - ok,
+        n,
+        "contacts with customer text whose intent and sentiment were not both understood",
+        {
+            "intent_understood": int(counts["intent_ok"] or 0),
+            "sentiment_understood": int(counts["sentiment_ok"] or 0),
+        },
+    )
 
 
 def measurement_gap(store: Any) -> Gap:
@@ -198,8 +228,14 @@ def measurement_gap(store: Any) -> Gap:
         "delay_hours_median": float(np.median(delays)) if len(delays) else None,
         "delay_hours_p90": float(np.quantile(delays, 0.9)) if len(delays) else None,
     }
-    return Gap("measurement", (n - answered) / n if n else float("nan"), n - answered, n,
-               "assisted/bot contacts without a survey answer", details)
+    return Gap(
+        "measurement",
+        (n - answered) / n if n else float("nan"),
+        n - answered,
+        n,
+        "assisted/bot contacts without a survey answer",
+        details,
+    )
 
 
 @dataclass(frozen=True)
@@ -232,8 +268,9 @@ def daily_kpi(store: Any, kpi: str) -> pd.DataFrame:
         value = rows.wait_s.mean()
     elif kpi == "abandon_rate":
         rows = ev.filter(ev.type.isin(["queue_enter", "abandon"]))
-        value = (rows.type == "abandon").cast("float64").sum() / (
-            rows.type == "queue_enter").cast("float64").sum()
+        value = (rows.type == "abandon").cast("float64").sum() / (rows.type == "queue_enter").cast(
+            "float64"
+        ).sum()
     elif kpi in ("csat", "nps", "ces"):
         rows = ev.filter((ev.type == "survey_response") & ev[kpi].notnull())
         value = rows[kpi].cast("float64").mean()
@@ -248,7 +285,11 @@ def daily_kpi(store: Any, kpi: str) -> pd.DataFrame:
 
 
 def change_effect(
-    store: Any, *, kpi: str, change_date: str | dt.date, window_days: int = 14,
+    store: Any,
+    *,
+    kpi: str,
+    change_date: str | dt.date,
+    window_days: int = 14,
     alpha: float = 0.05,
 ) -> ChangeEffect:
     """Compare ``kpi`` in the ``window_days`` before ``change_date`` with the days from it on.
@@ -266,11 +307,18 @@ def change_effect(
     test = stats.ttest_ind(a, b, equal_var=False)
     diff = float(a.mean() - b.mean())
     return ChangeEffect(
-        kpi=kpi, change_date=str(day.date()), window_days=window_days,
-        before_mean=float(b.mean()), after_mean=float(a.mean()), difference=diff,
+        kpi=kpi,
+        change_date=str(day.date()),
+        window_days=window_days,
+        before_mean=float(b.mean()),
+        after_mean=float(a.mean()),
+        difference=diff,
         relative=diff / float(b.mean()) if b.mean() else float("nan"),
-        t_statistic=float(test.statistic), p_value=float(test.pvalue),
-        days_before=len(b), days_after=len(a), significant=bool(test.pvalue < alpha),
+        t_statistic=float(test.statistic),
+        p_value=float(test.pvalue),
+        days_before=len(b),
+        days_after=len(a),
+        significant=bool(test.pvalue < alpha),
     )
 
 
@@ -282,12 +330,18 @@ def empathy_gaps(
     window_days: int = 14,
 ) -> dict[str, Any]:
     """All five gaps: the four shares, and the change effect when ``change = (kpi, date)``."""
-    gaps = [identity_gap(store), personalization_gap(store, event_map), intelligence_gap(store),
-            measurement_gap(store)]
+    gaps = [
+        identity_gap(store),
+        personalization_gap(store, event_map),
+        intelligence_gap(store),
+        measurement_gap(store),
+    ]
     out: dict[str, Any] = {g.name: g.to_dict() for g in gaps}
     out["change"] = (
-        None if change is None
-        else change_effect(store, kpi=change[0], change_date=change[1],
-                           window_days=window_days).to_dict()
+        None
+        if change is None
+        else change_effect(
+            store, kpi=change[0], change_date=change[1], window_days=window_days
+        ).to_dict()
     )
     return out

@@ -89,8 +89,9 @@ def assign_rule_segments(
 def clv_tiers(clv: pd.Series[Any]) -> pd.Series[Any]:
     """``top 20%``, ``middle 30%`` and ``bottom 50%`` of customers by CLV."""
     ranks = clv.rank(pct=True, method="first")
-    tiers = np.select([ranks > 0.8, ranks > 0.5], ["clv top 20%", "clv middle 30%"],
-                      "clv bottom 50%")
+    tiers = np.select(
+        [ranks > 0.8, ranks > 0.5], ["clv top 20%", "clv middle 30%"], "clv bottom 50%"
+    )
     return pd.Series(tiers, index=clv.index, name="clv_tier")
 
 
@@ -102,14 +103,21 @@ def rfm_segments(purchases: pd.DataFrame, *, as_of: pd.Timestamp | None = None) 
     """
     when = pd.to_datetime(purchases["occurred_at"], utc=True)
     end = when.max() if as_of is None else as_of
-    per = pd.DataFrame({"customer_id": purchases["customer_id"].astype(str), "when": when,
-                        "value": purchases["value"].astype(np.float64)})
+    per = pd.DataFrame(
+        {
+            "customer_id": purchases["customer_id"].astype(str),
+            "when": when,
+            "value": purchases["value"].astype(np.float64),
+        }
+    )
     g = per.groupby("customer_id")
-    out = pd.DataFrame({
-        "recency_days": (end - g["when"].max()).dt.total_seconds() / 86_400.0,
-        "frequency": g.size(),
-        "monetary": g["value"].sum(),
-    })
+    out = pd.DataFrame(
+        {
+            "recency_days": (end - g["when"].max()).dt.total_seconds() / 86_400.0,
+            "frequency": g.size(),
+            "monetary": g["value"].sum(),
+        }
+    )
 
     def score(values: pd.Series[Any], ascending: bool) -> pd.Series[Any]:
         ranks = values.rank(pct=True, method="first", ascending=ascending)
@@ -119,8 +127,13 @@ def rfm_segments(purchases: pd.DataFrame, *, as_of: pd.Timestamp | None = None) 
     out["f"] = score(out["frequency"], ascending=True)
     out["m"] = score(out["monetary"], ascending=True)
     out["rfm_segment"] = np.select(
-        [(out.r >= 4) & (out.f >= 4), out.f >= 4, (out.r >= 4) & (out.f <= 2),
-         (out.r <= 2) & (out.f >= 3), out.r <= 2],
+        [
+            (out.r >= 4) & (out.f >= 4),
+            out.f >= 4,
+            (out.r >= 4) & (out.f <= 2),
+            (out.r <= 2) & (out.f >= 3),
+            out.r <= 2,
+        ],
         ["champions", "loyal", "new", "at risk", "hibernating"],
         "needs attention",
     )
@@ -128,8 +141,12 @@ def rfm_segments(purchases: pd.DataFrame, *, as_of: pd.Timestamp | None = None) 
 
 
 BEHAVIOUR_FEATURES: tuple[str, ...] = (
-    "journeys", "contacts_per_journey", "resolved_share", "reidentification_rate",
-    "wait_minutes", "churned",
+    "journeys",
+    "contacts_per_journey",
+    "resolved_share",
+    "reidentification_rate",
+    "wait_minutes",
+    "churned",
 )
 
 
@@ -137,14 +154,16 @@ def behavioural_clusters(facts: pd.DataFrame, *, k: int = 4, seed: int = 0) -> p
     """K-means clusters of customers by how their journeys go, labelled by their most
     distinctive feature (largest standardized centroid value)."""
     g = facts.groupby("customer_id")
-    per = pd.DataFrame({
-        "journeys": g.size().astype(np.float64),
-        "contacts_per_journey": g["contacts"].mean(),
-        "resolved_share": g["resolved"].mean(),
-        "reidentification_rate": g["reidentifications"].mean(),
-        "wait_minutes": g["wait_s"].mean() / 60.0,
-        "churned": g["churned_90d"].max().astype(np.float64),
-    }).fillna(0.0)
+    per = pd.DataFrame(
+        {
+            "journeys": g.size().astype(np.float64),
+            "contacts_per_journey": g["contacts"].mean(),
+            "resolved_share": g["resolved"].mean(),
+            "reidentification_rate": g["reidentifications"].mean(),
+            "wait_minutes": g["wait_s"].mean() / 60.0,
+            "churned": g["churned_90d"].max().astype(np.float64),
+        }
+    ).fillna(0.0)
     x = per[list(BEHAVIOUR_FEATURES)].to_numpy(dtype=np.float64)
     sd = x.std(axis=0)
     z = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
@@ -163,17 +182,19 @@ def segment_breakdown(facts: pd.DataFrame, segment: pd.Series[Any]) -> pd.DataFr
     """The headline journey KPIs per segment (``segment`` aligned with ``facts``' rows)."""
     frame = facts.assign(segment=segment.to_numpy())
     g = frame.groupby("segment")
-    return pd.DataFrame({
-        "journeys": g.size(),
-        "customers": g["customer_id"].nunique(),
-        "resolution_rate": g["resolved"].mean(),
-        "fcr": g["first_contact_resolution"].mean(),
-        "reidentification_rate": g["reidentifications"].apply(lambda s: float((s > 0).mean())),
-        "csat": g["csat"].mean(),
-        "nps": g["nps"].apply(nps_score),
-        "ces": g["ces"].mean(),
-        "churn_90d": g["churned_90d"].mean(),
-    }).reset_index()
+    return pd.DataFrame(
+        {
+            "journeys": g.size(),
+            "customers": g["customer_id"].nunique(),
+            "resolution_rate": g["resolved"].mean(),
+            "fcr": g["first_contact_resolution"].mean(),
+            "reidentification_rate": g["reidentifications"].apply(lambda s: float((s > 0).mean())),
+            "csat": g["csat"].mean(),
+            "nps": g["nps"].apply(nps_score),
+            "ces": g["ces"].mean(),
+            "churn_90d": g["churned_90d"].mean(),
+        }
+    ).reset_index()
 
 
 def nps_score(answers: pd.Series[Any]) -> float:
@@ -184,8 +205,9 @@ def nps_score(answers: pd.Series[Any]) -> float:
     return float(100.0 * ((a >= 9).mean() - (a <= 6).mean()))
 
 
-def customer_segment_per_journey(facts: pd.DataFrame, per_customer: pd.Series[Any],
-                                 *, missing: str = "unknown") -> pd.Series[Any]:
+def customer_segment_per_journey(
+    facts: pd.DataFrame, per_customer: pd.Series[Any], *, missing: str = "unknown"
+) -> pd.Series[Any]:
     """Spread a per-customer segment (indexed by customer id) onto journeys."""
     mapped = facts["customer_id"].astype(str).map(per_customer)
     return mapped.fillna(missing)

@@ -24,15 +24,98 @@ from cxloop.insights.touchpoints import SENTIMENT_PATTERN
 NEGATIVE_SENTIMENT = -0.3
 STOP_WORDS: tuple[str, ...] = (
     # English
-    "the", "a", "an", "and", "or", "to", "of", "in", "on", "for", "is", "it", "my", "i", "me",
-    "was", "this", "that", "with", "at", "be", "have", "has", "you", "your", "they", "we",
-    "not", "no", "so", "but", "are", "am", "just", "still", "again", "very", "what", "why",
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "to",
+    "of",
+    "in",
+    "on",
+    "for",
+    "is",
+    "it",
+    "my",
+    "i",
+    "me",
+    "was",
+    "this",
+    "that",
+    "with",
+    "at",
+    "be",
+    "have",
+    "has",
+    "you",
+    "your",
+    "they",
+    "we",
+    "not",
+    "no",
+    "so",
+    "but",
+    "are",
+    "am",
+    "just",
+    "still",
+    "again",
+    "very",
+    "what",
+    "why",
     # Spanish
-    "el", "la", "los", "las", "un", "una", "y", "o", "de", "del", "en", "que", "por", "para",
-    "con", "mi", "me", "es", "lo", "se", "no", "muy", "al", "le", "su", "ya",
+    "el",
+    "la",
+    "los",
+    "las",
+    "un",
+    "una",
+    "y",
+    "o",
+    "de",
+    "del",
+    "en",
+    "que",
+    "por",
+    "para",
+    "con",
+    "mi",
+    "me",
+    "es",
+    "lo",
+    "se",
+    "no",
+    "muy",
+    "al",
+    "le",
+    "su",
+    "ya",
     # German
-    "der", "die", "das", "ein", "eine", "und", "oder", "zu", "von", "im", "in", "ist", "mit",
-    "ich", "mich", "mir", "es", "nicht", "auf", "für", "den", "dem", "sehr", "noch", "schon",
+    "der",
+    "die",
+    "das",
+    "ein",
+    "eine",
+    "und",
+    "oder",
+    "zu",
+    "von",
+    "im",
+    "in",
+    "ist",
+    "mit",
+    "ich",
+    "mich",
+    "mir",
+    "es",
+    "nicht",
+    "auf",
+    "für",
+    "den",
+    "dem",
+    "sehr",
+    "noch",
+    "schon",
 )
 
 
@@ -61,7 +144,8 @@ def negative_verbatims(store: Any, *, include_messages: bool = True) -> pd.DataF
     backend = store.ibis()
     ev = backend.table("events")
     surveys = ev.filter(
-        (ev.type == "survey_response") & ev.text.notnull()
+        (ev.type == "survey_response")
+        & ev.text.notnull()
         & ((ev.csat <= 2) | (ev.nps <= 6)).fill_null(False)
     ).select("event_id", "occurred_at", "text", source=ibis.literal("survey"))
     parts = [surveys]
@@ -87,8 +171,12 @@ def complaint_topics(
     if len(texts) < n_topics * 2:
         return []
     vectorizer = TfidfVectorizer(
-        ngram_range=(1, 2), min_df=3, max_df=0.5, stop_words=list(STOP_WORDS),
-        token_pattern=r"(?u)\b[^\W\d_]{3,}\b", sublinear_tf=True,
+        ngram_range=(1, 2),
+        min_df=3,
+        max_df=0.5,
+        stop_words=list(STOP_WORDS),
+        token_pattern=r"(?u)\b[^\W\d_]{3,}\b",
+        sublinear_tf=True,
     )
     x = vectorizer.fit_transform(texts)
     if x.shape[1] < n_topics:
@@ -124,9 +212,14 @@ def complaint_topics(
         )
         topics.append(
             Topic(
-                topic=t, label=label, terms=top_terms, size=len(members), share=share_all,
+                topic=t,
+                label=label,
+                terms=top_terms,
+                size=len(members),
+                share=share_all,
                 monthly={str(k): int(v) for k, v in counts.items()},
-                trend=share_last - share_all, examples=examples,
+                trend=share_last - share_all,
+                examples=examples,
             )
         )
     topics.sort(key=lambda t: -t.size)

@@ -27,13 +27,23 @@ from threadpoolctl import threadpool_limits
 from cxloop.insights.facts import STORE_EVENT_MAP_TABLE
 
 JOURNEY_FEATURES: tuple[str, ...] = (
-    "resolved", "extra_contacts", "reidentifications", "wait_minutes", "transfers",
-    "channel_switches", "abandons", "bot_handoffs",
+    "resolved",
+    "extra_contacts",
+    "reidentifications",
+    "wait_minutes",
+    "transfers",
+    "channel_switches",
+    "abandons",
+    "bot_handoffs",
 )
 """Journey-level facts used by the comparison (operational facts, no survey or sentiment)."""
 
 TOUCHPOINT_FEATURES: tuple[str, ...] = (
-    "tp_csat", "tp_csat_missing", "tp_sentiment_mean", "tp_sentiment_min", "tp_sentiment_last",
+    "tp_csat",
+    "tp_csat_missing",
+    "tp_sentiment_mean",
+    "tp_sentiment_min",
+    "tp_sentiment_last",
     "tp_sentiment_missing",
 )
 """Touchpoint-level satisfaction per journey (see :func:`touchpoint_satisfaction`)."""
@@ -179,8 +189,7 @@ def compare_journeys_touchpoints(
         rated = frame[frame["nps"].notna()]
         if len(rated) >= 10 * folds:
             results.append(
-                _cross_validate(rated, rated["nps"].to_numpy(dtype=np.float64), "nps", folds,
-                                seed)
+                _cross_validate(rated, rated["nps"].to_numpy(dtype=np.float64), "nps", folds, seed)
             )
     return results
 
@@ -194,8 +203,7 @@ def _cross_validate(
         "both": list(TOUCHPOINT_FEATURES) + list(JOURNEY_FEATURES),
     }
     if outcome == "churn":
-        splitter: StratifiedKFold | KFold = StratifiedKFold(folds, shuffle=True,
-                                                            random_state=seed)
+        splitter: StratifiedKFold | KFold = StratifiedKFold(folds, shuffle=True, random_state=seed)
     else:
         splitter = KFold(folds, shuffle=True, random_state=seed)
     scores: dict[str, list[float]] = {k: [] for k in sets}

@@ -123,7 +123,7 @@ class WhatIf:
 def _span_years(facts: pd.DataFrame) -> float:
     start = facts["started_at"].min()
     end = facts["ended_at"].max() if facts["ended_at"].notna().any() else facts["started_at"].max()
-    days = max((end - start).total_seconds() / 86_400.0, 1.0)
+    days = max(float((end - start).total_seconds()) / 86_400.0, 1.0)
     return days / 365.25
 
 
@@ -132,12 +132,17 @@ def _clv_per_journey(facts: pd.DataFrame, clv: pd.Series[Any] | None) -> np.ndar
     if clv is None or clv.empty:
         return np.zeros(len(facts))
     values = facts["customer_id"].astype(str).map(clv)
-    return values.fillna(float(clv.mean())).to_numpy(dtype=np.float64)
+    out: np.ndarray = values.fillna(float(clv.mean())).to_numpy(dtype=np.float64)
+    return out
 
 
 def _loss_draws(
-    good: np.ndarray, churn: np.ndarray, spend: np.ndarray, clv: np.ndarray,
-    n_boot: int, rng: np.random.Generator,
+    good: np.ndarray,
+    churn: np.ndarray,
+    spend: np.ndarray,
+    clv: np.ndarray,
+    n_boot: int,
+    rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Loss per bad journey and bad share: the point estimate first, then bootstrap draws."""
     n = len(good)
@@ -186,8 +191,9 @@ def value_at_stake(
         good = good_all[rows]
         if len(rows) < min_journeys or good.min() == good.max():
             continue
-        loss, bad_share = _loss_draws(good, churn_all[rows], spend_all[rows], clv_all[rows],
-                                      n_boot, rng)
+        loss, bad_share = _loss_draws(
+            good, churn_all[rows], spend_all[rows], clv_all[rows], n_boot, rng
+        )
         per_year = len(rows) / years
         g = good.astype(bool)
         out.append(
