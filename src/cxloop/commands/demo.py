@@ -1,0 +1,52 @@
+"""``cxloop demo``: a simulated omnichannel world, end to end, on the embedded store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cxloop.commands._common import console
+from cxloop.commands.ingest import render_summary
+from cxloop.commands.status import render_overview
+from cxloop.ingest import ingest_paths
+from cxloop.ingest.enrichment import ingest_enrichers, raw_redactor
+from cxloop.simulate import simulate_world
+from cxloop.store import open_store
+from cxloop.store.overview import store_overview
+
+
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where the world and the store go")]
+    = Path("cxloop-demo"),
+    customers: Annotated[int, typer.Option("--customers", help="Customers to simulate")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated world")] = 42,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve",
+                                        help="Keep serving the app afterwards (scripts: "
+                                        "--no-serve)")] = False,
+) -> None:
+    """Simulate a customer world, ingest it into DuckDB (redacted, enriched) and summarize it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    world = directory / "world"
+    db = directory / "cxloop.duckdb"
+    console.rule("[bold]1. simulate[/] an omnichannel customer world")
+    summary = simulate_world(customers=customers, seed=seed, out_dir=world)
+    console.print(f"{summary.events:,} events for {customers:,} customers in {world}")
+    console.rule("[bold]2. ingest[/] events.jsonl into the embedded store")
+    if db.exists():
+        db.unlink()
+    with open_store(str(db)) as store:
+        result = ingest_paths([world / "events.jsonl"], store, enrichers=ingest_enrichers(),
+                              raw_redactor=raw_redactor(), progress=True, console=console)
+        console.print(render_summary(result))
+        console.rule("[bold]3. what the store holds[/]")
+        console.print(render_overview(store_overview(store)))
+    console.print(f"\nStore: {db}. Try: cxloop status --db {db}")
+    if serve:
+        console.print("[yellow]The service (context API, agent desktop) is not part of this "
+                      "release yet; nothing to serve.[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)
