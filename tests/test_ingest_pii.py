@@ -1,4 +1,4 @@
-"""No raw personal data reaches the store: not the events, not the enrichments, not the dead letter."""
+"""No raw personal data reaches the store: not events, enrichments or the dead letter."""
 
 from __future__ import annotations
 
