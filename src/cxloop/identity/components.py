@@ -138,7 +138,7 @@ def _voronoi_links(ws: Workspace, links: ir.Table, supers: ir.Table) -> ir.Table
         frontier = reach.filter((reach.dist == depth - 1) & reach.anchor.notnull())
         step = frontier.join(super_edges, frontier.s == super_edges.src)
         step = step.select(s=step.dst, anchor=step.anchor)
-        step = step.anti_join(reach, step.s == reach.s)
+        step = step.filter(~step.s.isin(reach.s))
         grouped = step.group_by("s").agg(n=step.anchor.nunique(), first=step.anchor.min())
         new = grouped.select(
             s=grouped.s,
@@ -189,15 +189,15 @@ def enforce_limits(
         candidate = accepted.union(mapped.select("a", "b"), distinct=False)
         groups = connected_components(ws, nodes, candidate)
         invalid = ws.materialize(_invalid_groups(groups, tags), "invalid")
-        in_invalid = groups.semi_join(invalid, groups.label == invalid.label)
-        bad_edges = mapped.semi_join(in_invalid, mapped.a == in_invalid.node)
-        good_edges = mapped.anti_join(in_invalid, mapped.a == in_invalid.node).select("a", "b")
+        in_invalid = groups.filter(groups.label.isin(invalid.label))
+        bad_edges = mapped.filter(mapped.a.isin(in_invalid.node))
+        good_edges = mapped.filter(~mapped.a.isin(in_invalid.node)).select("a", "b")
         keep = good_edges
         if _count(invalid) > 0:
             bad_edges = ws.materialize(bad_edges, "bad")
             pieces = bad_edges.select(s=bad_edges.sa).union(bad_edges.select(s=bad_edges.sb))
             pieces = pieces.distinct()
-            anchored_pieces = labels.semi_join(tagged_nodes, labels.node == tagged_nodes.node)
+            anchored_pieces = labels.filter(labels.node.isin(tagged_nodes.node))
             anchored_pieces = anchored_pieces.select(s=anchored_pieces.label).distinct()
             supers = pieces.left_join(anchored_pieces, pieces.s == anchored_pieces.s).select(
                 s=pieces.s, anchored=anchored_pieces.s.notnull()

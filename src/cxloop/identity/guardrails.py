@@ -144,9 +144,12 @@ class Guardrails:
     # --- Ibis expressions ------------------------------------------------------------------
     def type_of(self, identifier: ir.StringValue) -> ir.StringValue:
         """The type part of ``type:value`` identifiers (``external:<name>`` kept whole)."""
-        head = identifier.split(":")[0]
-        external = identifier.split(":")[1]
-        return ibis.ifelse(head == "external", head + ":" + external, head)
+        # string positions, not split()[i]: array indexing differs between engines
+        cut = identifier.find(":")
+        head = identifier.substr(0, cut)
+        rest = identifier.substr(cut + 1)
+        external = head + ":" + rest.substr(0, rest.find(":"))
+        return ibis.ifelse(head == "external", external, head)
 
     def rank_of(self, id_type: ir.StringValue) -> ir.IntegerValue:
         """The priority rank of an identifier-type column."""

@@ -103,18 +103,18 @@ def profile_labels(ws: Workspace, status: ir.Table, edges: ir.Table, rules: ir.T
                               label=components.label)
     links = guarded.select("a", "b", "kind")
     if _scalar(invalid.count()) > 0:
-        bad_nodes = components.semi_join(invalid, components.label == invalid.label)
+        bad_nodes = components.filter(components.label.isin(invalid.label))
         bad_nodes = ws.materialize(bad_nodes.select("node"), "bad_nodes")
-        bad_edges = guarded.semi_join(bad_nodes, guarded.a == bad_nodes.node)
+        bad_edges = guarded.filter(guarded.a.isin(bad_nodes.node))
         levels = sorted(int(v) for v in bad_edges.level.to_pyarrow().unique().to_pylist())
         accepted = enforce_limits(ws, bad_nodes, bad_edges, tags, levels)
         relabel = connected_components(ws, bad_nodes, accepted)
         final = final.left_join(relabel, final.node == relabel.node).select(
             node=final.node, component=final.component,
             label=ibis.coalesce(relabel.label, final.label))
-        good_links = guarded.anti_join(bad_nodes, guarded.a == bad_nodes.node)
-        kept = bad_edges.semi_join(accepted, [bad_edges.a == accepted.a,
-                                              bad_edges.b == accepted.b])
+        good_links = guarded.filter(~guarded.a.isin(bad_nodes.node))
+        pairs = accepted.select(pa_=accepted.a, pb_=accepted.b).distinct()
+        kept = bad_edges.join(pairs, [bad_edges.a == pairs.pa_, bad_edges.b == pairs.pb_])
         links = good_links.select("a", "b", "kind").union(kept.select("a", "b", "kind"))
     final = ws.materialize(final, "final")
     # a profile is named after its strongest identifier (priority rank, then text): adding
