@@ -134,3 +134,47 @@ def test_journeys_and_metrics_are_the_same_on_duckdb_and_spark(
                 assert x["value"] == pytest.approx(y["value"], rel=1e-9, abs=1e-9), x
     finally:
         session.stop()
+
+
+def test_cli_build_evaluate_metrics_paths_friction(world: Path, tmp_path: Path) -> None:
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from cxloop.commands import journeys as journeys_cmd
+    from cxloop.commands import metrics as metrics_cmd
+
+    app = typer.Typer()
+    journeys_cmd.register(app)
+    metrics_cmd.register(app)
+    db = str(tmp_path / "cli.duckdb")
+    with open_store(db) as store:
+        ingest_paths([world / "events.jsonl"], store)
+    run = CliRunner().invoke
+    res = run(app, ["metrics", "--db", db])
+    assert res.exit_code == 2 and "journeys build" in res.output
+    res = run(app, ["journeys", "build", "--db", db])
+    assert res.exit_code == 2 and "identity resolve" in res.output
+    res = run(app, ["journeys", "build", "--db", db, "--profiles-from-truth",
+                    str(world / "truth"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["tables"]["journeys"] > 100
+    res = run(app, ["journeys", "evaluate", "--db", db, "--truth", str(world / "truth"),
+                    "--json"])
+    assert json.loads(res.stdout)["ari"] >= 0.95
+    res = run(app, ["metrics", "--db", db, "--by", "journey_type", "--format", "csv",
+                    "--metric", "fcr"])
+    assert res.stdout.splitlines()[0].startswith("metric,label,unit,grain,by,group,value")
+    res = run(app, ["metrics", "--db", db, "--by", "segment", "--segments",
+                    str(world / "crm.csv"), "--json", "--metric", "csat"])
+    groups = {r["group"] for r in json.loads(res.stdout)}
+    assert {"consumer", "small_business"} <= groups
+    html = tmp_path / "sankey.html"
+    res = run(app, ["paths", "--db", db, "--html", str(html), "--json"])
+    assert res.exit_code == 0 and html.stat().st_size > 10_000
+    assert json.loads(res.stdout)["transitions"]
+    res = run(app, ["friction", "--db", db, "--json"])
+    assert json.loads(res.stdout)["journey_types"][0]["friction_load"] > 0
+    res = run(app, ["journeys", "show", "--db", db, "--json"])
+    assert json.loads(res.stdout)["contacts"]
