@@ -98,8 +98,8 @@ def clv_tiers(clv: pd.Series[Any]) -> pd.Series[Any]:
 def rfm_segments(purchases: pd.DataFrame, *, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """Recency, frequency and monetary scores (1–5 quintiles) and a named segment per customer.
 
-    Segments: ``champions`` (R ≥ 4, F ≥ 4), ``loyal`` (F ≥ 4), ``new`` (R ≥ 4, F ≤ 2),
-    ``at risk`` (R ≤ 2, F ≥ 3), ``hibernating`` (R ≤ 2), else ``needs attention``.
+    The first that holds: ``champions`` (R ≥ 4, F ≥ 4), ``at risk`` (R ≤ 2, F ≥ 3), ``loyal``
+    (F ≥ 4), ``new`` (R ≥ 4, F ≤ 2), ``hibernating`` (R ≤ 2), else ``needs attention``.
     """
     when = pd.to_datetime(purchases["occurred_at"], utc=True)
     end = when.max() if as_of is None else as_of
@@ -129,12 +129,12 @@ def rfm_segments(purchases: pd.DataFrame, *, as_of: pd.Timestamp | None = None) 
     out["rfm_segment"] = np.select(
         [
             (out.r >= 4) & (out.f >= 4),
+            (out.r <= 2) & (out.f >= 3),
             out.f >= 4,
             (out.r >= 4) & (out.f <= 2),
-            (out.r <= 2) & (out.f >= 3),
             out.r <= 2,
         ],
-        ["champions", "loyal", "new", "at risk", "hibernating"],
+        ["champions", "at risk", "loyal", "new", "hibernating"],
         "needs attention",
     )
     return out

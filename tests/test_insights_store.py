@@ -1,0 +1,209 @@
+"""Insights on a small simulated world ingested into a store: touchpoints, gaps, value, topics,
+segments, the HTML report and the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cxloop.cli import app
+from cxloop.ingest import ingest_paths
+from cxloop.ingest.enrichment import ingest_enrichers, raw_redactor
+from cxloop.insights.facts import read_truth_journey_facts, store_purchases
+from cxloop.insights.gaps import change_effect, empathy_gaps
+from cxloop.insights.report import write_report
+from cxloop.insights.topics import complaint_topics, negative_verbatims
+from cxloop.insights.touchpoints import (
+    compare_journeys_touchpoints,
+    comparison_frame,
+    touchpoint_satisfaction,
+    truth_event_map,
+)
+from cxloop.insights.value import customer_clv, value_at_stake, what_if
+from cxloop.simulate import simulate_world
+from cxloop.store import open_store
+
+
+@pytest.fixture(scope="module")
+def world_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    base = tmp_path_factory.mktemp("insights")
+    world = base / "world"
+    simulate_world(1500, seed=5, out_dir=world)
+    db = str(base / "cxloop.duckdb")
+    with open_store(db) as store:
+        ingest_paths(
+            [world / "events.jsonl"],
+            store,
+            enrichers=ingest_enrichers(),
+            raw_redactor=raw_redactor(),
+        )
+    return world, db
+
+
+@pytest.fixture()
+def store(world_store: tuple[Path, str]) -> Any:
+    with open_store(world_store[1]) as opened:
+        yield opened
+
+
+def test_journeys_beat_touchpoints_out_of_sample(world_store: tuple[Path, str], store: Any) -> None:
+    world, _ = world_store
+    facts = read_truth_journey_facts(world)
+    tp = touchpoint_satisfaction(store, truth_event_map(world))
+    assert tp["tp_csat"].between(1, 5).all() or tp["tp_csat"].isna().any()
+    assert tp["tp_sentiment_mean"].dropna().between(-1, 1).all()
+    results = {r.outcome: r for r in compare_journeys_touchpoints(comparison_frame(facts, tp))}
+    churn = results["churn"]
+    assert 0.5 < churn.journey <= 1.0 and 0.0 <= churn.touchpoint <= 1.0
+    assert churn.journey > churn.touchpoint  # the planted churn ignores touchpoint scores
+    assert results["nps"].journey > results["nps"].touchpoint
+
+
+def test_empathy_gaps_and_planted_change(store: Any, world_store: tuple[Path, str]) -> None:
+    world, _ = world_store
+    gaps = empathy_gaps(store, event_map=truth_event_map(world))
+    for name in ("identity", "personalization", "intelligence", "measurement"):
+        gap = gaps[name]
+        assert gap["denominator"] > 0
+        assert 0.0 <= gap["value"] <= 1.0
+        assert gap["value"] == pytest.approx(gap["numerator"] / gap["denominator"])
+    assert 0.05 < gaps["identity"]["value"] < 0.6
+    coverage = gaps["measurement"]["details"]["survey_coverage"]
+    assert coverage == pytest.approx(1 - gaps["measurement"]["value"])
+    assert 1.0 <= gaps["measurement"]["details"]["delay_hours_median"] <= 48.0
+    # the simulator's queue-wait crunch starts 2025-03-28 (×2.5 waits): found and significant
+    crunch = change_effect(store, kpi="wait_s", change_date="2025-03-28", window_days=14)
+    assert crunch.after_mean > 1.5 * crunch.before_mean
+    assert crunch.significant and crunch.p_value < 0.01
+    # a date with no change in the middle of a quiet period is not significant
+    quiet = change_effect(store, kpi="wait_s", change_date="2025-02-10", window_days=14)
+    assert abs(quiet.relative) < 0.3
+
+
+def test_value_at_stake_and_what_if(world_store: tuple[Path, str], store: Any) -> None:
+    world, _ = world_store
+    purchases = store_purchases(store)
+    facts = read_truth_journey_facts(world, purchases=purchases)
+    assert facts["purchase_value_90d"].sum() > 0
+    clv = customer_clv(purchases)
+    assert (clv > 0).all()
+    values = value_at_stake(facts, clv, n_boot=100)
+    assert values
+    total = sum(v.revenue_at_risk_per_year.value for v in values)
+    assert total > 0
+    for v in values:
+        r = v.revenue_at_risk_per_year
+        assert r.low <= r.high
+        assert r.value == pytest.approx(
+            v.journeys_per_year * v.bad_share * v.loss_per_bad_journey.value
+        )
+    scenario = what_if(facts, clv, journey_type=values[0].journey_type, points=5)
+    assert scenario.sentence.startswith("Raising FCR by 5 points")
+    double = what_if(facts, clv, journey_type=values[0].journey_type, points=10)
+    assert double.value_per_year.value == pytest.approx(2 * scenario.value_per_year.value)
+
+
+def test_topics_use_redacted_text(store: Any) -> None:
+    verbatims = negative_verbatims(store)
+    assert len(verbatims) > 50
+    topics = complaint_topics(verbatims, n_topics=6)
+    assert 3 <= len(topics) <= 6
+    assert sum(t.size for t in topics) <= len(verbatims)
+    assert topics[0].size >= topics[-1].size
+    card = re.compile(r"\b4111[ -]?1111")
+    email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+    for topic in topics:
+        assert topic.label and topic.examples
+        for quote in topic.examples:
+            assert not card.search(quote) and not email.search(quote), quote
+
+
+def test_report_html_is_self_contained(
+    world_store: tuple[Path, str], store: Any, tmp_path: Path
+) -> None:
+    world, _ = world_store
+    out = tmp_path / "report.html"
+    report = write_report(store, out, world_dir=world, n_boot=5, change=("wait_s", "2025-03-28"))
+    text = out.read_text()
+    assert "<script src" not in text  # plotly.js is inlined, nothing is fetched
+    assert "Plotly.newPlot" in text and len(text) > 3_000_000
+    for section in (
+        "Overview",
+        "What drives",
+        "Journeys vs touchpoints",
+        "Value at stake",
+        "Empathy gaps",
+        "complain about",
+    ):
+        assert section in text
+    assert report.overview["journeys"] == len(read_truth_journey_facts(world))
+    assert {"drivers", "gaps", "topics", "total"} <= set(report.seconds)
+
+
+def test_cli_commands(world_store: tuple[Path, str], tmp_path: Path) -> None:
+    world, db = world_store
+    runner = CliRunner()
+    base = ["--db", db, "--world", str(world)]
+    done = runner.invoke(
+        app,
+        [
+            "insights",
+            "drivers",
+            *base,
+            "--target",
+            "csat",
+            "--overall",
+            "--bootstrap",
+            "3",
+            "--json",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    drivers = json.loads(done.stdout)
+    assert drivers[0]["target"] == "csat" and drivers[0]["drivers"]
+    done = runner.invoke(app, ["insights", "gaps", "--db", db, "--json"])
+    assert done.exit_code == 0, done.output
+    assert set(json.loads(done.stdout)) >= {"identity", "measurement", "change"}
+    rules = tmp_path / "segments.json"
+    rules.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "billing",
+                    "all": [
+                        {
+                            "column": "journey_type",
+                            "op": "in",
+                            "value": ["billing_dispute", "payment_failure"],
+                        }
+                    ],
+                }
+            ]
+        )
+    )
+    done = runner.invoke(
+        app, ["insights", "segments", *base, "--kind", "rules", "--rules", str(rules), "--json"]
+    )
+    assert done.exit_code == 0, done.output
+    rows = pd.DataFrame(json.loads(done.stdout))
+    assert set(rows["segment"]) == {"billing", "other"}
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(
+            [{"name": "x", "all": [{"column": "journey_type", "op": "__import__", "value": "os"}]}]
+        )
+    )
+    done = runner.invoke(
+        app, ["insights", "segments", *base, "--kind", "rules", "--rules", str(bad)]
+    )
+    assert done.exit_code == 2
+    out = tmp_path / "r.html"
+    done = runner.invoke(app, ["report", "--out", str(out), *base, "--bootstrap", "3"])
+    assert done.exit_code == 0, done.output
+    assert out.stat().st_size > 1_000_000
