@@ -41,12 +41,16 @@ def events_from_texts(
     return pa.table(columns, schema=EVENT_ARROW_SCHEMA)
 
 
+# one encoder for every annotation: json.dumps with options builds a new encoder on every call
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
+
 def annotation_table(event_ids: Sequence[str], outputs: Sequence[Mapping[str, Any]]) -> pa.Table:
     """An :data:`ANNOTATION_SCHEMA` table: one JSON object per event."""
     return pa.table(
         {
             "event_id": list(event_ids),
-            "output": [json.dumps(o, sort_keys=True, ensure_ascii=False) for o in outputs],
+            "output": [_ENCODER.encode(o) for o in outputs],
         },
         schema=ANNOTATION_SCHEMA,
     )
