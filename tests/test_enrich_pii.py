@@ -206,3 +206,11 @@ def test_record_redactor_for_dead_letters() -> None:
     redact = record_redactor()
     record = {"text": "card 4111111111111111", "nested": [{"email": "x@example.com"}], "n": 3}
     assert redact(record) == {"text": "card [CARD]", "nested": [{"email": "[EMAIL]"}], "n": 3}
+
+
+def test_attributes_that_are_not_json_are_redacted_as_text() -> None:
+    events = events_from_texts(["hello"])
+    broken = pa.array(["subject: card 4111 1111 1111 1111 {"])
+    events = events.set_column(events.schema.get_field_index("attributes"), "attributes", broken)
+    result = RedactionEnricher().enrich(events)
+    assert result.events.column("attributes").to_pylist() == ["subject: card [CARD] {"]

@@ -319,9 +319,14 @@ class RedactionEnricher(Enricher):
             if not raw or not _ATTRIBUTE_PREFILTER.search(raw):
                 continue
             counts = counts_per_row.get(row, {})
-            redacted = json.dumps(
-                self.redactor.redact_json_strings(json.loads(raw), counts), sort_keys=True
-            )
+            try:
+                parsed = json.loads(raw)
+            except ValueError:  # not JSON after all: redact it as plain text
+                redacted = self.redactor.redact_json_strings(raw, counts)
+            else:
+                redacted = json.dumps(
+                    self.redactor.redact_json_strings(parsed, counts), sort_keys=True
+                )
             if counts:
                 counts_per_row[row] = counts
             if redacted != raw and counts:
