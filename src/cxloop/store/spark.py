@@ -7,6 +7,7 @@ Spark as Parquet (exported from any store, or written by an upstream job).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,18 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError("Spark support needs the spark extra: pip install 'cxloop[spark]'") from exc
 
 
-def spark_session(master: str = "local[2]", app_name: str = "cxloop") -> Any:
-    """A Spark session in UTC (timestamps compare equal across engines), quiet and small."""
+def spark_session(master: str = "local[2]", app_name: str = "cxloop",
+                  warehouse: str | None = None) -> Any:
+    """A Spark session in UTC (timestamps compare equal across engines), quiet and small.
+
+    Managed tables go to ``warehouse`` — by default a fresh temporary folder, so tables of one
+    run never collide with leftovers of another (Spark refuses to reuse a table location).
+    """
     os.environ.setdefault("PYSPARK_PYTHON", os.environ.get("PYSPARK_PYTHON", "python3"))
+    warehouse = warehouse or tempfile.mkdtemp(prefix="cxloop-spark-warehouse-")
     session = (
         SparkSession.builder.master(master).appName(app_name)
+        .config("spark.sql.warehouse.dir", warehouse)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.ui.enabled", "false")
