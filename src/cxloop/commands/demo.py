@@ -10,8 +10,10 @@ import typer
 from cxloop.commands._common import console
 from cxloop.commands.ingest import render_summary
 from cxloop.commands.status import render_overview
+from cxloop.identity import demo_step as identity_demo_step
 from cxloop.ingest import ingest_paths
 from cxloop.ingest.enrichment import ingest_enrichers, raw_redactor
+from cxloop.insights import demo_step as insights_demo_step
 from cxloop.simulate import simulate_world
 from cxloop.store import open_store
 from cxloop.store.overview import store_overview
@@ -26,7 +28,8 @@ def demo(
                                         help="Keep serving the app afterwards (scripts: "
                                         "--no-serve)")] = False,
 ) -> None:
-    """Simulate a customer world, ingest it into DuckDB (redacted, enriched) and summarize it."""
+    """Simulate a customer world, ingest it into DuckDB (redacted, enriched), resolve identities,
+    and write the insight report."""
     directory.mkdir(parents=True, exist_ok=True)
     world = directory / "world"
     db = directory / "cxloop.duckdb"
@@ -42,7 +45,14 @@ def demo(
         console.print(render_summary(result))
         console.rule("[bold]3. what the store holds[/]")
         console.print(render_overview(store_overview(store)))
-    console.print(f"\nStore: {db}. Try: cxloop status --db {db}")
+        console.rule("[bold]4. identity[/]: profiles from events and crm.csv, scored against "
+                     "the truth")
+        identity_demo_step(store, world, console)
+        console.rule("[bold]5. insights[/]: drivers, journeys vs touchpoints, value at stake, "
+                     "empathy gaps, topics")
+        report = insights_demo_step(store, world, console)
+    console.print(f"\nStore: {db}. Report: {report}. Try: cxloop status --db {db}; "
+                  f"cxloop profile show <identifier> --db {db}")
     if serve:
         console.print("[yellow]The service (context API, agent desktop) is not part of this "
                       "release yet; nothing to serve.[/]")
