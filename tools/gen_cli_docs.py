@@ -51,7 +51,8 @@ def render() -> str:
             if getattr(param, "hidden", False):
                 continue
             if param.param_type_name == "argument":
-                rows.append((f"`{param.name.upper()}`", "argument", (getattr(param, "help", "") or "").strip()))
+                what = (getattr(param, "help", "") or "").strip()
+                rows.append((f"`{str(param.name).upper()}`", "argument", what))
             else:
                 names = ", ".join(f"`{o}`" for o in [*param.opts, *param.secondary_opts])
                 rows.append((names, "option", (getattr(param, "help", "") or "").strip()))
