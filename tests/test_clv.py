@@ -467,9 +467,12 @@ def test_no_repeat_purchases_is_a_clear_error() -> None:
 
 
 def test_public_names_are_exported() -> None:
+    import pkgutil
+
     public = {name for name in dir(insights) if not name.startswith("_")}
-    modules = {"clv", "clv_data", "clv_models", "annotations"}
+    modules = {m.name for m in pkgutil.iter_modules(insights.__path__)} | {"annotations"}
     assert set(insights.__all__) == public - modules
+    assert {"fit_clv", "rfm_summary", "customer_value_table"} <= set(insights.__all__)
 
 
 def test_identical_histories_collapse_to_weighted_rows() -> None:

@@ -14,6 +14,7 @@ from cxloop.identity import demo_step as identity_demo_step
 from cxloop.ingest import ingest_paths
 from cxloop.ingest.enrichment import ingest_enrichers, raw_redactor
 from cxloop.insights import demo_step as insights_demo_step
+from cxloop.journeys import demo_step as journeys_demo_step
 from cxloop.simulate import simulate_world
 from cxloop.store import open_store
 from cxloop.store.overview import store_overview
@@ -29,7 +30,7 @@ def demo(
                                         "--no-serve)")] = False,
 ) -> None:
     """Simulate a customer world, ingest it into DuckDB (redacted, enriched), resolve identities,
-    and write the insight report."""
+    build journeys and KPIs, and write the insight report."""
     directory.mkdir(parents=True, exist_ok=True)
     world = directory / "world"
     db = directory / "cxloop.duckdb"
@@ -48,7 +49,10 @@ def demo(
         console.rule("[bold]4. identity[/]: profiles from events and crm.csv, scored against "
                      "the truth")
         identity_demo_step(store, world, console)
-        console.rule("[bold]5. insights[/]: drivers, journeys vs touchpoints, value at stake, "
+        console.rule("[bold]5. journeys[/]: touchpoints into journeys, KPIs, agreement with the "
+                     "truth")
+        journeys_demo_step(store, world, console)
+        console.rule("[bold]6. insights[/]: drivers, journeys vs touchpoints, value at stake, "
                      "empathy gaps, topics")
         report = insights_demo_step(store, world, console)
     console.print(f"\nStore: {db}. Report: {report}. Try: cxloop status --db {db}; "
