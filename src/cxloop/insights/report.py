@@ -50,14 +50,16 @@ class InsightInputs:
 
 def load_inputs(store: Any, world_dir: str | Path | None = None) -> InsightInputs:
     """Journey facts from the store's journeys table, or else from a simulated world's truth."""
-    purchases = store_purchases(store)
     try:
         facts = read_store_journey_facts(store)
         event_map = store_event_map(store)
         source = "store"
+        # stored journeys belong to profiles: key purchases (and so CLV) the same way
+        purchases = store_purchases(store, key="profile_id")
     except JourneyFactsError:
         if world_dir is None:
             raise
+        purchases = store_purchases(store)
         facts = read_truth_journey_facts(world_dir, purchases=purchases)
         event_map = truth_event_map(world_dir)
         source = f"truth:{world_dir}"
