@@ -207,3 +207,32 @@ def test_cli_commands(world_store: tuple[Path, str], tmp_path: Path) -> None:
     done = runner.invoke(app, ["report", "--out", str(out), *base, "--bootstrap", "3"])
     assert done.exit_code == 0, done.output
     assert out.stat().st_size > 1_000_000
+
+
+def test_stored_journeys_get_their_own_customers_clv(world_store: tuple[Path, str],
+                                                     tmp_path: Path) -> None:
+    """The whole pipeline: identity → journeys in the store → insights keyed by profile."""
+    import io
+    import shutil
+
+    from rich.console import Console
+
+    from cxloop.identity import resolve_identities
+    from cxloop.insights.report import load_inputs
+    from cxloop.journeys import demo_step as build_journeys_step
+
+    world, db = world_store
+    copy = str(tmp_path / "pipeline.duckdb")
+    shutil.copy(db, copy)
+    with open_store(copy) as store:
+        resolve_identities(store)
+        build_journeys_step(store, world, Console(file=io.StringIO()))
+        inputs = load_inputs(store)
+        profile_ids = set(store.query("SELECT profile_id FROM profiles")["profile_id"].to_pylist())
+    assert inputs.source == "store"
+    assert len(inputs.purchases) > 100
+    # purchases are keyed by the profile identity resolution gave them, like the journeys
+    assert set(inputs.purchases["customer_id"]) <= profile_ids
+    clv = customer_clv(inputs.purchases)
+    journeys_with_clv = inputs.facts["customer_id"].astype(str).isin(clv.index).mean()
+    assert journeys_with_clv > 0.5  # profiles with purchases; the rest have no purchase history
