@@ -27,6 +27,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from cxloop.identity.graph import EDGES, IDENTITY_MAP
+from cxloop.identity.linkage_evaluation import LinkageScore
 from cxloop.store import Store
 
 __all__ = ["IdentityScore", "evaluate_profiles", "read_truth"]
@@ -37,12 +38,11 @@ class TruthError(ValueError):
 
 
 @dataclass(frozen=True)
-class IdentityScore:
-    """Pairwise counts and scores of the profiles against the truth."""
+class IdentityScore(LinkageScore):
+    """Pairwise counts and scores of the profiles against the truth (precision, recall and F1
+    as for record matching, :class:`~cxloop.identity.linkage_evaluation.LinkageScore`), plus
+    recall over the pairs the evidence can link at all, and cluster purity."""
 
-    true_positives: int
-    predicted_pairs: int
-    true_pairs: int
     reachable_true_positives: int
     reachable_pairs: int
     purity: float
@@ -53,22 +53,9 @@ class IdentityScore:
     identifiers_not_in_truth: int
 
     @property
-    def precision(self) -> float:
-        return self.true_positives / self.predicted_pairs if self.predicted_pairs else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.true_positives / self.true_pairs if self.true_pairs else 1.0
-
-    @property
     def recall_reachable(self) -> float:
         return (self.reachable_true_positives / self.reachable_pairs
                 if self.reachable_pairs else 1.0)
-
-    @property
-    def f1(self) -> float:
-        total = self.precision + self.recall
-        return 2 * self.precision * self.recall / total if total else 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
