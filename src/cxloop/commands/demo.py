@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 from pathlib import Path
 from typing import Annotated
 
@@ -26,8 +28,10 @@ def demo(
     customers: Annotated[int, typer.Option("--customers", help="Customers to simulate")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated world")] = 42,
     serve: Annotated[bool, typer.Option("--serve/--no-serve",
-                                        help="Keep serving the app afterwards (scripts: "
-                                        "--no-serve)")] = False,
+                                        help="Afterwards, serve the report on "
+                                        "http://127.0.0.1:PORT until Ctrl-C (scripts: "
+                                        "--no-serve)")] = True,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve")] = 8765,
 ) -> None:
     """Simulate a customer world, ingest it into DuckDB (redacted, enriched), resolve identities,
     build journeys and KPIs, and write the insight report."""
@@ -58,8 +62,33 @@ def demo(
     console.print(f"\nStore: {db}. Report: {report}. Try: cxloop status --db {db}; "
                   f"cxloop profile show <identifier> --db {db}")
     if serve:
-        console.print("[yellow]The service (context API, agent desktop) is not part of this "
-                      "release yet; nothing to serve.[/]")
+        serve_folder(directory, report.name, port)
+
+
+def report_server(folder: Path, index: str, port: int) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for ``folder`` on loopback, read-only, ``/`` showing ``index``."""
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path in ("", "/"):
+                self.path = "/" + index
+            super().do_GET()
+
+        def log_message(self, format: str, *args: object) -> None:
+            return  # keep the terminal for the summary above
+
+    handler = functools.partial(Handler, directory=str(folder))
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+def serve_folder(folder: Path, index: str, port: int) -> None:
+    """Serve ``folder`` (see :func:`report_server`) until Ctrl-C."""
+    with report_server(folder, index, port) as server:
+        console.print(f"Serving the report on [bold]http://127.0.0.1:{port}/[/] — Ctrl-C to stop")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            console.print("stopped")
 
 
 def register(app: typer.Typer) -> None:
