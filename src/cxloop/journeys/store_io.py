@@ -1,64 +1,94 @@
-"""Write a journey build into the store (one atomic replace per table) and read it back."""
+"""Write a journey build into the store (the five tables swapped in one transaction) and read
+it back."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
-import pyarrow as pa
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
 
 from cxloop.journeys.build import JourneyBuild
 from cxloop.store import Store
-from cxloop.store.tables import TableSpec
 
 JOURNEY_TABLES: tuple[str, ...] = (
     "journey_events", "journey_contacts", "journeys", "journey_queue_legs", "journey_surveys",
 )
 """Tables ``cxloop journeys build`` writes (and replaces on every build)."""
 
-_KEYS: dict[str, tuple[str, ...]] = {
-    "journey_events": ("event_id",), "journey_contacts": ("contact_key",),
-    "journeys": ("journey_id",), "journey_queue_legs": ("event_id",),
-    "journey_surveys": ("event_id",),
-}
+STAGING_SUFFIX = "__next"
+"""A build is written to ``<table>__next`` first, then renamed over ``<table>``."""
 
 
-def storable(table: pa.Table) -> pa.Table:
-    """Arrow columns in the types every store engine has: booleans as 0/1 SMALLINT, small
-    integers as BIGINT, dates as text, timestamps in UTC microseconds."""
-    fields, columns = [], []
-    for f, col in zip(table.schema, table.columns, strict=True):
-        t = f.type
-        if pa.types.is_boolean(t):
-            col, t = col.cast(pa.int8()).cast(pa.int16()), pa.int16()
-        elif pa.types.is_integer(t) and t not in (pa.int16(), pa.int64()):
-            col, t = col.cast(pa.int64()), pa.int64()
-        elif pa.types.is_floating(t) and t != pa.float64():
-            col, t = col.cast(pa.float64()), pa.float64()
-        elif pa.types.is_date(t) or pa.types.is_null(t):
-            col, t = col.cast(pa.string()), pa.string()
-        elif pa.types.is_timestamp(t):
-            col, t = col.cast(pa.timestamp("us", tz="UTC")), pa.timestamp("us", tz="UTC")
-        elif pa.types.is_large_string(t):
-            col, t = col.cast(pa.string()), pa.string()
-        fields.append(pa.field(f.name, t))
-        columns.append(col)
-    return pa.table(columns, schema=pa.schema(fields))
+def store_types(table: ir.Table) -> ir.Table:
+    """Columns in the types every store engine has: booleans as 0/1 SMALLINT, other integers
+    as BIGINT (SMALLINT kept), floats as DOUBLE, dates and untyped nulls as text."""
+    casts: dict[str, ir.Value] = {}
+    for name, dtype in table.schema().items():
+        col = table[name]
+        if dtype.is_boolean():
+            casts[name] = col.cast("int16")
+        elif dtype.is_integer() and not (dtype.is_int16() or dtype.is_int64()):
+            casts[name] = col.cast("int64")
+        elif dtype.is_floating() and not dtype.is_float64():
+            casts[name] = col.cast("float64")
+        elif dtype.is_date() or dtype.is_null():
+            casts[name] = col.cast("string")
+        elif dtype.is_timestamp() and dtype.timezone is None:
+            # naive timestamps are UTC wall-clock times here; say so instead of letting the
+            # engine's session time zone decide
+            casts[name] = col.cast(dt.Timestamp(timezone="UTC"))
+    return table.mutate(**casts) if casts else table
+
+
+def _close(backend: Any, result: Any) -> None:
+    # DuckDB's raw_sql hands back the connection itself; other engines return a cursor
+    if result is not None and result is not getattr(backend, "con", None):
+        result.close()
+
+
+def _swap_in(backend: Any, names: list[str]) -> None:
+    """Replace every ``name`` by ``name__next`` in one transaction, so readers see either the
+    previous build or this one, never a mix (one multi-statement script: DuckDB and PostgreSQL
+    both run DDL inside a transaction)."""
+    renames = [f"DROP TABLE IF EXISTS {n}; ALTER TABLE {n}{STAGING_SUFFIX} RENAME TO {n}"
+               for n in names]
+    try:
+        _close(backend, backend.raw_sql("BEGIN; " + "; ".join(renames) + "; COMMIT"))
+    except Exception:
+        with contextlib.suppress(Exception):
+            _close(backend, backend.raw_sql("ROLLBACK"))
+        raise
 
 
 def save_build(store: Store, build: JourneyBuild,
                progress: Callable[[str], Any] | None = None) -> dict[str, int]:
-    """Materialize every output of ``build`` and replace the stored tables; returns row
-    counts per table."""
+    """Materialize every output of ``build`` inside the engine (no round trip through Python)
+    and replace the stored tables all at once; returns row counts per table.
+
+    Each table is created anew, so a build with new columns never meets an older layout. The
+    tables carry no key constraint: they are derived and replaced whole, and an index over
+    millions of event ids costs more to build than the whole journey build (docs/performance.md).
+    """
+    backend = store.ibis()
     counts: dict[str, int] = {}
+    written: list[str] = []
     try:
         for name, expr in build.tables().items():
             if progress is not None:
                 progress(name)
-            rows = storable(expr.to_pyarrow())
-            store.ensure_table(TableSpec(name, rows.schema, _KEYS.get(name, ())))
-            store.replace_rows(name, rows)
-            counts[name] = rows.num_rows
+            staged = name + STAGING_SUFFIX
+            backend.drop_table(staged, force=True)
+            backend.create_table(staged, store_types(expr))
+            written.append(name)
+            counts[name] = int(backend.table(staged).count().execute())
+        _swap_in(backend, written)
+    except BaseException:
+        for name in written:
+            backend.drop_table(name + STAGING_SUFFIX, force=True)
+        raise
     finally:
         build.release()
     return counts
