@@ -26,7 +26,6 @@ from cxloop.insights.facts import (
     store_purchases,
 )
 from cxloop.insights.gaps import empathy_gaps
-from cxloop.insights.segments import nps_score
 from cxloop.insights.topics import complaint_topics, negative_verbatims
 from cxloop.insights.touchpoints import (
     compare_journeys_touchpoints,
@@ -64,6 +63,13 @@ def load_inputs(store: Any, world_dir: str | Path | None = None) -> InsightInput
         event_map = truth_event_map(world_dir)
         source = f"truth:{world_dir}"
     return InsightInputs(facts, event_map, purchases, source)
+
+
+def _survey_kpis(facts: pd.DataFrame) -> dict[str, float]:
+    from cxloop.metrics.frames import frame_metrics
+
+    row = frame_metrics(facts[["csat", "nps", "ces"]], ["csat", "nps", "ces"]).iloc[0]
+    return {name: float(row[name]) for name in ("csat", "nps", "ces")}
 
 
 @dataclass
@@ -107,9 +113,8 @@ def overview(facts: pd.DataFrame) -> dict[str, Any]:
         "resolution_rate": float(resolved.mean()),
         "fcr": float(fcr.mean()),
         "reidentification_rate": float((facts["reidentifications"] > 0).mean()),
-        "csat": float(facts["csat"].mean()),
-        "nps": nps_score(facts["nps"]),
-        "ces": float(facts["ces"].mean()),
+        # survey KPIs by the one definition of each in cxloop.metrics
+        **_survey_kpis(facts),
         "survey_coverage": float(facts["surveyed"].mean()),
         "churn_90d": float(facts["churned_90d"].mean()),
         "cascade": {
@@ -219,7 +224,7 @@ def render_html(report: InsightReport, *, title: str = "cxloop insight report") 
         ("Resolution", _pct(o["resolution_rate"])),
         ("First-contact resolution", _pct(o["fcr"])),
         ("Re-identified", _pct(o["reidentification_rate"])),
-        ("CSAT (1–5)", _num(o["csat"])),
+        ("CSAT (% 4–5)", _pct(o["csat"] / 100)),
         ("NPS", _num(o["nps"], 0)),
         ("CES (1–7)", _num(o["ces"])),
         ("Survey coverage", _pct(o["survey_coverage"])),

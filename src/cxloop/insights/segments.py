@@ -179,30 +179,34 @@ def behavioural_clusters(facts: pd.DataFrame, *, k: int = 4, seed: int = 0) -> p
 
 
 def segment_breakdown(facts: pd.DataFrame, segment: pd.Series[Any]) -> pd.DataFrame:
-    """The headline journey KPIs per segment (``segment`` aligned with ``facts``' rows)."""
+    """The headline journey KPIs per segment (``segment`` aligned with ``facts``' rows); CSAT,
+    NPS, CES and FCR are the metrics of :mod:`cxloop.metrics`, with their denominators."""
+    from cxloop.metrics.frames import frame_metrics
+
     frame = facts.assign(segment=segment.to_numpy())
     g = frame.groupby("segment")
-    return pd.DataFrame(
+    counts = pd.DataFrame(
         {
             "journeys": g.size(),
             "customers": g["customer_id"].nunique(),
             "resolution_rate": g["resolved"].mean(),
-            "fcr": g["first_contact_resolution"].mean(),
             "reidentification_rate": g["reidentifications"].apply(lambda s: float((s > 0).mean())),
-            "csat": g["csat"].mean(),
-            "nps": g["nps"].apply(nps_score),
-            "ces": g["ces"].mean(),
             "churn_90d": g["churned_90d"].mean(),
         }
     ).reset_index()
+    columns = ["segment", "csat", "nps", "ces", "fcr", "csat_n", "nps_n", "ces_n"]
+    kpis = frame_metrics(frame[["segment", "csat", "nps", "ces",
+                                "first_contact_resolution"]], by="segment")[columns]
+    return counts.merge(kpis, on="segment", how="left")
 
 
 def nps_score(answers: pd.Series[Any]) -> float:
-    """Net Promoter Score: % promoters (9–10) − % detractors (0–6), over answered questions."""
-    a = answers.dropna()
-    if a.empty:
-        return float("nan")
-    return float(100.0 * ((a >= 9).mean() - (a <= 6).mean()))
+    """Net Promoter Score of a series of 0–10 answers, by the one NPS definition in
+    :mod:`cxloop.metrics` (% promoters 9–10 − % detractors 0–6); NaN without answers."""
+    from cxloop.metrics.frames import frame_metrics
+
+    return float(frame_metrics(pd.DataFrame({"nps": answers.astype("float64")}), ["nps"])
+                 ["nps"].iloc[0])
 
 
 def customer_segment_per_journey(
