@@ -209,24 +209,32 @@ def test_cli_commands(world_store: tuple[Path, str], tmp_path: Path) -> None:
     assert out.stat().st_size > 1_000_000
 
 
-def test_stored_journeys_get_their_own_customers_clv(world_store: tuple[Path, str],
-                                                     tmp_path: Path) -> None:
-    """The whole pipeline: identity → journeys in the store → insights keyed by profile."""
+@pytest.fixture(scope="module")
+def pipeline_db(world_store: tuple[Path, str],
+                tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The whole pipeline on a copy of the store: identity, then journeys in the store."""
     import io
     import shutil
 
     from rich.console import Console
 
     from cxloop.identity import resolve_identities
-    from cxloop.insights.report import load_inputs
     from cxloop.journeys import demo_step as build_journeys_step
 
     world, db = world_store
-    copy = str(tmp_path / "pipeline.duckdb")
+    copy = str(tmp_path_factory.mktemp("pipeline") / "pipeline.duckdb")
     shutil.copy(db, copy)
     with open_store(copy) as store:
         resolve_identities(store)
         build_journeys_step(store, world, Console(file=io.StringIO()))
+    return copy
+
+
+def test_stored_journeys_get_their_own_customers_clv(pipeline_db: str) -> None:
+    """identity → journeys in the store → insights keyed by profile."""
+    from cxloop.insights.report import load_inputs
+
+    with open_store(pipeline_db) as store:
         inputs = load_inputs(store)
         profile_ids = set(store.query("SELECT profile_id FROM profiles")["profile_id"].to_pylist())
     assert inputs.source == "store"
@@ -236,3 +244,20 @@ def test_stored_journeys_get_their_own_customers_clv(world_store: tuple[Path, st
     clv = customer_clv(inputs.purchases)
     journeys_with_clv = inputs.facts["customer_id"].astype(str).isin(clv.index).mean()
     assert journeys_with_clv > 0.5  # profiles with purchases; the rest have no purchase history
+
+
+def test_insight_commands_run_per_segment(pipeline_db: str, world_store: tuple[Path, str]
+                                          ) -> None:
+    crm = str(world_store[0] / "crm.csv")
+    runner = CliRunner()
+    everyone = runner.invoke(app, ["insights", "value", "--db", pipeline_db, "--json"])
+    business = runner.invoke(app, ["insights", "value", "--db", pipeline_db, "--json",
+                                   "--segments", crm, "--segment", "small_business"])
+    nobody = runner.invoke(app, ["insights", "value", "--db", pipeline_db, "--json",
+                                 "--segments", crm, "--segment", "no_such_segment"])
+    assert everyone.exit_code == 0 and business.exit_code == 0, business.output
+    total = sum(v["journeys_per_year"] for v in json.loads(everyone.stdout)["value_at_stake"])
+    part = sum(v["journeys_per_year"] for v in json.loads(business.stdout)["value_at_stake"])
+    assert 0 < part < total / 2  # small businesses are a minority of the customers
+    assert nobody.exit_code == 2
+    assert "no journeys in segment" in nobody.output

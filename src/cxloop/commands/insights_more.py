@@ -22,23 +22,64 @@ WorldOption = Annotated[
     ),
 ]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (bootstrap, folds).")]
+SegmentOption = Annotated[
+    str | None,
+    typer.Option("--segment", help="Only the journeys of customers in this segment (with "
+                 "--segments FILE, or the profiles' segment column)."),
+]
+SegmentsFileOption = Annotated[
+    Path | None,
+    typer.Option("--segments", help="CSV with customer_id and a segment column "
+                 "(e.g. crm.csv)."),
+]
+SegmentColumnOption = Annotated[
+    str, typer.Option("--segment-column", help="Which column holds the segment.")
+]
 
 
-def _inputs(db: str | None, world: Path | None) -> tuple[Any, Any]:
+def _inputs(db: str | None, world: Path | None, segment: str | None = None,
+            segments_file: Path | None = None, segment_column: str = "segment"
+            ) -> tuple[Any, Any]:
+    """The store and the insight inputs; with ``segment``, only that segment's journeys (the
+    same profile → segment resolution as ``cxloop metrics --by segment``)."""
     from cxloop.insights.facts import JourneyFactsError
     from cxloop.insights.report import load_inputs
 
     store = open_or_exit(db)
     try:
-        return store, load_inputs(store, world)
+        inputs = load_inputs(store, world)
     except JourneyFactsError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
+    if segment is None:
+        return store, inputs
+    from cxloop.commands.metrics import _segments
+
+    if inputs.source != "store":
+        console.print("[red]error:[/] --segment needs journeys in the store "
+                      "(cxloop journeys build)")
+        raise typer.Exit(2)
+    table = _segments(store, segments_file, segment_column)
+    if table is None:
+        console.print("[red]error:[/] no segments: pass --segments FILE (customer_id and "
+                      f"{segment_column} columns) or add a {segment_column} to the profiles")
+        raise typer.Exit(2)
+    members = table.filter(table.segment == segment).select("profile_id").to_pandas()
+    keep = inputs.facts["customer_id"].astype(str).isin(members["profile_id"].astype(str))
+    if not keep.any():
+        console.print(f"[red]error:[/] no journeys in segment {segment!r}")
+        raise typer.Exit(2)
+    inputs.facts = inputs.facts[keep].reset_index(drop=True)
+    console.print(f"segment {segment}: {int(keep.sum()):,} of {len(keep):,} journeys")
+    return store, inputs
 
 
 def drivers(
     db: DbOption = None,
     world: WorldOption = None,
+    segment: SegmentOption = None,
+    segments_file: SegmentsFileOption = None,
+    segment_column: SegmentColumnOption = "segment",
     target: Annotated[
         list[str] | None,
         typer.Option("--target", help="csat, nps, ces, churn (repeat; default all)"),
@@ -55,7 +96,7 @@ def drivers(
     """Key drivers of CSAT, NPS, CES and churn, with direction and bootstrap intervals."""
     from cxloop.insights.drivers import TARGETS, key_drivers
 
-    _, inputs = _inputs(db, world)
+    _, inputs = _inputs(db, world, segment, segments_file, segment_column)
     targets = tuple(target) if target else TARGETS
     results = key_drivers(
         inputs.facts,
@@ -96,6 +137,9 @@ def drivers(
 def journeys_vs_touchpoints(
     db: DbOption = None,
     world: WorldOption = None,
+    segment: SegmentOption = None,
+    segments_file: SegmentsFileOption = None,
+    segment_column: SegmentColumnOption = "segment",
     seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:
@@ -106,7 +150,7 @@ def journeys_vs_touchpoints(
         touchpoint_satisfaction,
     )
 
-    store, inputs = _inputs(db, world)
+    store, inputs = _inputs(db, world, segment, segments_file, segment_column)
     if inputs.event_map is None:
         console.print("[red]error:[/] no event → journey map (build journeys or pass --world)")
         raise typer.Exit(2)
@@ -133,6 +177,9 @@ def journeys_vs_touchpoints(
 def value(
     db: DbOption = None,
     world: WorldOption = None,
+    segment: SegmentOption = None,
+    segments_file: SegmentsFileOption = None,
+    segment_column: SegmentColumnOption = "segment",
     lever: Annotated[
         str,
         typer.Option(
@@ -155,7 +202,7 @@ def value(
     """Revenue at risk per year by journey type (× CLV × volume), and a what-if."""
     from cxloop.insights.value import customer_clv, value_at_stake, what_if
 
-    _, inputs = _inputs(db, world)
+    _, inputs = _inputs(db, world, segment, segments_file, segment_column)
     clv = customer_clv(inputs.purchases) if len(inputs.purchases) else None
     results = value_at_stake(inputs.facts, clv, lever=lever, n_boot=bootstrap, seed=seed)
     kind = journey_type or (results[0].journey_type if results else None)
