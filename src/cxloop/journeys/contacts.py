@@ -40,8 +40,18 @@ def _flag(cond: ir.BooleanValue) -> ir.IntegerValue:
     return cond.ifelse(1, 0).cast("int16")
 
 
+PREPARED_COLUMNS: tuple[str, ...] = (
+    "event_id", "profile_id", "occurred_at", "channel", "type", "actor", "agent_id", "queue",
+    "wait_s", "csat", "nps", "ces", "value", "ts_ms", "contact_key", "role", "follow_on", "page",
+    "is_identify", "signed_in", "call_handle_s", "ivr_depth",
+)
+"""What :func:`prepare_events` keeps: the JSON attributes and identifier lists are read once
+there, so the builder's cached copy of the events holds no wide text."""
+
+
 def prepare_events(events: ir.Table, rules: JourneyRules) -> ir.Table:
-    """Events with what the builder needs: epoch ms, the contact key, the page, and flags."""
+    """Events with what the builder needs: epoch ms, the contact key, flags, and the few
+    attributes it reads (a call's handle time, an IVR menu's depth)."""
     ev = events.select(*EVENT_INPUT_COLUMNS)
     page = json_text_field(ev.attributes, "page")
     loose = ev.conversation_id.isnull() & ev.session_id.isnull()
@@ -58,21 +68,31 @@ def prepare_events(events: ir.Table, rules: JourneyRules) -> ir.Table:
             else_="interaction",
         )
     )
+    # talk + hold + wrap from a call_end's attributes (its duration when they are missing);
+    # other events never add to handle time, so their attributes are not parsed
+    talk = json_number_field(ev.attributes, "talk_s")
+    call_handle = talk.isnull().ifelse(
+        ev.duration_s,
+        talk.fill_null(0)
+        + json_number_field(ev.attributes, "hold_s").fill_null(0)
+        + json_number_field(ev.attributes, "wrap_s").fill_null(0),
+    )
+    no_number = ibis.null("float64")
     return ev.mutate(
         ts_ms=epoch_ms(ev.occurred_at),
         contact_key=ibis.coalesce(ev.conversation_id, ev.session_id, "e:" + ev.event_id),
-        page=page,
         role=role,
-        loose=loose,
         follow_on=loose & follow_on,
-        is_service=ev.type.isin(list(rules.service_types)) | page.isin(list(rules.service_pages)),
-        is_resolution=(ev.type.isin(list(rules.resolution_types))
-                       | page.isin(list(rules.resolution_pages))),
+        # the page is read once here; service and resolution pages are told apart per contact
+        page=page,
         is_identify=ev.type.isin(list(rules.identify_types)),
         signed_in=ibis.literal("|").join(ev.identifiers).fill_null("").re_search(
             "(^|\\|)(" + "|".join(rules.signed_in_identifier_types) + "):"
         ),
-    )
+        call_handle_s=(ev.type == "call_end").ifelse(call_handle, no_number),
+        ivr_depth=(ev.type == "ivr_menu").ifelse(json_number_field(ev.attributes, "depth"),
+                                                 no_number),
+    ).select(*PREPARED_COLUMNS)
 
 
 def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
@@ -83,14 +103,6 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
     """
     it = ev.filter(ev.role == "interaction")
     is_call_end = it.type == "call_end"
-    handle_call = (
-        json_number_field(it.attributes, "talk_s").fill_null(0)
-        + json_number_field(it.attributes, "hold_s").fill_null(0)
-        + json_number_field(it.attributes, "wrap_s").fill_null(0)
-    )
-    handle_call = (json_number_field(it.attributes, "talk_s").isnull()).ifelse(
-        it.duration_s, handle_call
-    )
     live_chat = it.channel.isin(["chat", "sms", "social"])
     agg = it.group_by("contact_key").aggregate(
         profile_id=it.profile_id.min(),
@@ -99,8 +111,10 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
         start_ms=it.ts_ms.min(),
         end_ms=it.ts_ms.max(),
         events=it.count(),
-        service=it.is_service.any(),
-        resolved=it.is_resolution.any(),
+        service=(it.type.isin(list(rules.service_types))
+                 | it.page.isin(list(rules.service_pages))).any(),
+        resolved=(it.type.isin(list(rules.resolution_types))
+                  | it.page.isin(list(rules.resolution_pages))).any(),
         channel=it.channel.argmin(it.ts_ms),
         assisted=(it.actor == "agent").any(),
         bot=(it.channel == "bot").any(),
@@ -113,10 +127,10 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
         # chat carries the customer number from its first event)
         identify=it.is_identify.sum() + it.signed_in.argmin(it.ts_ms).ifelse(1, 0),
         calls_ended=is_call_end.sum(),
-        call_handle_s=handle_call.sum(where=is_call_end),
+        call_handle_s=it.call_handle_s.sum(where=is_call_end),
         chat_first_agent_ms=it.ts_ms.min(where=live_chat & (it.actor == "agent")),
         chat_last_ms=it.ts_ms.max(where=live_chat),
-        ivr_depth=json_number_field(it.attributes, "depth").max(where=it.type == "ivr_menu"),
+        ivr_depth=it.ivr_depth.max(where=it.type == "ivr_menu"),
         case_opened=(it.type == "case_opened").any(),
         agent_id=it.agent_id.argmax(it.ts_ms, where=it.agent_id.notnull()),
         queue=it.queue.argmin(it.ts_ms, where=it.queue.notnull()),

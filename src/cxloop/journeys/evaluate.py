@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sklearn.metrics import adjusted_rand_score
 
 
 def evaluate_journeys(event_map: pa.Table, journeys: pa.Table, truth_dir: Path) -> dict[str, Any]:
@@ -16,6 +15,9 @@ def evaluate_journeys(event_map: pa.Table, journeys: pa.Table, truth_dir: Path) 
     (an event we left out counts as a journey of its own), and agreement of first-contact
     resolution, time to resolution (within 1 s) and re-identification counts on the journeys
     matched to each true journey (the built journey holding most of its events)."""
+    # scikit-learn takes seconds to import: only evaluation pays for it, not every build
+    from sklearn.metrics import adjusted_rand_score
+
     truth = pd.read_csv(truth_dir / "journeys.csv", usecols=["event_id", "journey_id"])
     facts = pd.read_csv(truth_dir / "journey_facts.csv")
     ours = event_map.select(["event_id", "journey_id"]).to_pandas()
