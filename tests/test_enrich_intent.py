@@ -259,11 +259,25 @@ def test_discovery_recovers_known_intents(banking: tuple[pd.DataFrame, pd.DataFr
 
 
 @pytest.mark.skipif(not ml_available(), reason="needs the ml extra (sentence-transformers)")
-def test_embedding_backend_few_shot(banking: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+def test_embedding_backend_few_shot(
+    banking: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    from cxloop.enrich.embeddings import embed
+
     train, test = banking
     few = train.groupby("category").head(10)
     clf = IntentClassifier(backend="auto").fit(list(few.text), list(few.category))
     assert clf.backend == "embedding"
+    assert clf.neighbour_weight > 0  # few-shot: the nearest-example vote is on
     test = test.groupby("category").head(25)  # keeps the test (CPU embeddings) short
-    scores = evaluate_intents(clf, list(test.text), list(test.category))
+    vectors = embed(list(test.text))
+    scores = evaluate_intents(clf, list(test.text), list(test.category), embeddings=vectors)
     assert scores["accuracy"] >= 0.85, scores
+    # the examples travel with the model: a loaded model scores exactly the same
+    loaded = IntentClassifier.load(clf.save(tmp_path / "few.npz"))
+    assert loaded.neighbour_weight == clf.neighbour_weight
+    np.testing.assert_allclose(
+        loaded.probabilities(list(test.text[:50]), vectors[:50]),
+        clf.probabilities(list(test.text[:50]), vectors[:50]),
+        rtol=1e-6,
+    )

@@ -69,6 +69,12 @@ TRICKY = [  # other languages with words that are also English words
     "Det är ett problem med appen",
     "Jeg har ikke fået min pakke",
     "Am o problemă cu cardul",
+    # two words that are also English function words, but no strongly English one
+    "Ik weet niet of het werkt want het pakket is niet bezorgd",
+    "Ich will die App, aber sie will nicht",
+    "My mamy problem z karta od wczoraj",
+    "Tusen takk for hjelpen",
+    "Kan du hjelpe meg med kortet mitt",
 ]
 
 
@@ -82,6 +88,22 @@ def test_english_fast_path_never_claims_other_languages() -> None:
     assert obviously_english("I have been waiting for my card for two weeks")
     assert obviously_english("I am waiting for a payment to go through.")
     assert not obviously_english("ok")  # too short to decide without lingua
+    # the second rule: two strongly English words and 25 % function words
+    assert obviously_english("The app doesn't show the card I received.")
+    assert not obviously_english("exchange rate wrong the card payment was declined today")
+
+
+def test_widened_fast_path_agrees_with_lingua() -> None:
+    """Texts only the second rule settles are English by lingua too (no fast path)."""
+    slow = LanguageDetector(english_fast_path=False)
+    texts = [
+        "The app doesn't show the card I received.",
+        "Where's accounting for my cash withdrawal?",
+        "I'm trying to figure out the current exchange rate.",
+        "Does your system support multiple currencies?",
+    ]
+    assert all(obviously_english(text) for text in texts)
+    assert [slow.detect(text) for text in texts] == ["en"] * len(texts)
 
 
 def test_fast_path_agrees_with_lingua(detector: LanguageDetector) -> None:

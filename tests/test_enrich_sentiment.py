@@ -157,3 +157,30 @@ def test_trained_model_beats_vader_on_held_out_reviews() -> None:
     ours = pearsonr(np.asarray(model.score(list(test.text)), dtype=float), test.rating)[0]
     vader = pearsonr(VaderSentiment().score(list(test.text)), test.rating)[0]
     assert ours >= vader + 0.08, (ours, vader)
+
+
+SHORTCUT_CASES = [
+    "Where is my card?",  # no lexicon word: 0.0 without VADER
+    "no", "No problem", "kind of ok", "not bad at all", "I am NOT happy!!!", ":) thanks",
+    "it's a :( day", "ok.", "lol", "smh :-/", "wtf?!", "Nice 👍", "très bien", "İstanbul ok",
+    "the but", "least good", "   ", "", "!!!", "GREAT", "at least it works", "no fee or charge",
+]  # fmt: skip
+
+
+def test_vader_shortcut_and_cache_give_exactly_vaders_scores() -> None:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    reference = SentimentIntensityAnalyzer()
+    vader = VaderSentiment()
+    texts = SHORTCUT_CASES + POSITIVE + NEGATIVE
+    if (DATA / "amazonReviewSnippets_GroundTruth.txt").is_file():
+        lines = (DATA / "amazonReviewSnippets_GroundTruth.txt").read_text("utf-8", "replace")
+        texts += [
+            line.split("\t", 2)[2] for line in lines.splitlines()[:1500] if line.count("\t") >= 2
+        ]
+    expected = [float(reference.polarity_scores(t)["compound"]) for t in texts]
+    assert [vader.compound(t) for t in texts] == expected
+    assert [vader.compound(t) for t in texts] == expected  # second time from the cache
+    assert not vader.has_sentiment_words("Where is my card?")
+    assert vader.has_sentiment_words("How do I top up my card?")  # "top" is a lexicon word
+    assert vader.has_sentiment_words("Nice 👍")  # non-ASCII: VADER decides

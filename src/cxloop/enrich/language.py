@@ -121,9 +121,103 @@ ENGLISH_FUNCTION_WORDS = frozenset(
         "something",
         "anything",
         "nothing",
+        "were",
+        "being",
+        "myself",
+        "yourself",
+        "without",
+        "through",
+        "though",
+        "already",
+        "whose",
+        "while",
+        "i'll",
+        "i'd",
+        "you're",
+        "you'll",
+        "we're",
+        "we've",
+        "they're",
+        "what's",
+        "where's",
+        "that's",
+        "there's",
+        "let's",
+        "how's",
+        "who's",
     ]
 )
-"""English words that are not words of the other detected Latin-script languages."""
+"""English words that are not words of the other detected Latin-script languages (tokens that
+end in ``n't`` count too)."""
+
+STRONG_ENGLISH_WORDS = frozenset(
+    [
+        "the",
+        "you",
+        "your",
+        "this",
+        "that",
+        "with",
+        "what",
+        "how",
+        "why",
+        "when",
+        "where",
+        "which",
+        "would",
+        "should",
+        "could",
+        "there",
+        "their",
+        "they",
+        "them",
+        "have",
+        "has",
+        "does",
+        "did",
+        "been",
+        "please",
+        "thanks",
+        "it's",
+        "i'm",
+        "i've",
+        "don't",
+        "can't",
+        "isn't",
+        "these",
+        "those",
+        "about",
+        "because",
+        "something",
+        "anything",
+        "nothing",
+        "were",
+        "being",
+        "without",
+        "through",
+        "already",
+        "whose",
+        "while",
+        "i'll",
+        "you're",
+        "you'll",
+        "we're",
+        "we've",
+        "they're",
+        "what's",
+        "where's",
+        "that's",
+        "there's",
+        "let's",
+        "how's",
+        "who's",
+    ]
+)
+"""The subset of :data:`ENGLISH_FUNCTION_WORDS` that no other detected language writes at all
+(leaving out "of", "want", "will", "help", "my", "for", "just", "still", "can", "after", which are
+also Dutch, German, Polish, Danish, Swedish or Turkish words)."""
+
+_ENGLISH_ENDINGS = ("n't", "'re", "'ll", "'ve")
 
 SHARED_SHORT_WORDS = frozenset(
     [
@@ -164,6 +258,9 @@ SHARED_SHORT_WORDS = frozenset(
 
 FAST_ENGLISH_MIN_WORDS = 3
 FAST_ENGLISH_SHARE = 0.4
+FAST_ENGLISH_STRONG_SHARE = 0.25
+"""With two or more :data:`STRONG_ENGLISH_WORDS`, this share of English function words is
+enough ("The app doesn't show the card I received.")."""
 _NON_ASCII_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
 
 
@@ -171,20 +268,28 @@ def obviously_english(text: str) -> bool:
     """The fast path: English without asking lingua.
 
     True for a text without non-ASCII letters, of three words or more, with at least one
-    exclusively English word (:data:`ENGLISH_FUNCTION_WORDS`) and at least 40 % of its words
-    English function words (counting :data:`SHARED_SHORT_WORDS` too). Most contact-centre
-    traffic of an English-speaking company passes; anything else goes to lingua.
+    exclusively English word (:data:`ENGLISH_FUNCTION_WORDS`, or a word ending in ``n't``) and
+    either at least 40 % of its words English function words (counting
+    :data:`SHARED_SHORT_WORDS` too) or at least two :data:`STRONG_ENGLISH_WORDS` and 25 %.
+    Most contact-centre traffic of an English-speaking company passes; anything else goes to
+    lingua.
     """
-    if _NON_ASCII_LETTER.search(text):
+    if not text.isascii() and _NON_ASCII_LETTER.search(text):
         return False
     words = _WORD.findall(text.lower())
-    if len(words) < FAST_ENGLISH_MIN_WORDS:
+    n = len(words)
+    if n < FAST_ENGLISH_MIN_WORDS:
         return False
-    exclusive = sum(word in ENGLISH_FUNCTION_WORDS for word in words)
+    endings = sum(word.endswith(_ENGLISH_ENDINGS) for word in words) if "'" in text else 0
+    exclusive = sum(map(ENGLISH_FUNCTION_WORDS.__contains__, words)) + endings
     if not exclusive:
         return False
-    shared = sum(word in SHARED_SHORT_WORDS for word in words)
-    return exclusive + shared >= FAST_ENGLISH_SHARE * len(words)
+    english = exclusive + sum(map(SHARED_SHORT_WORDS.__contains__, words))
+    if english >= FAST_ENGLISH_SHARE * n:
+        return True
+    if english < FAST_ENGLISH_STRONG_SHARE * n:
+        return False
+    return sum(map(STRONG_ENGLISH_WORDS.__contains__, words)) + endings >= 2
 
 
 def _lingua_language(code: str) -> Language:

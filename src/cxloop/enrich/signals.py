@@ -186,9 +186,11 @@ def _compile(signals: dict[str, dict[str, list[str]]]) -> re.Pattern[str]:
     groups = []
     for signal, by_language in signals.items():
         phrases = "|".join(p for phrases in by_language.values() for p in phrases)
-        groups.append(rf"(?P<{signal}>(?<!\w)(?:{phrases})(?!\w))")
-    # matched against lower-cased text: IGNORECASE makes Python's regex engine 2x slower
-    return re.compile("|".join(groups), re.MULTILINE)
+        groups.append(rf"(?P<{signal}>{phrases})")
+    # one word-boundary check for all signals (not one per signal): positions inside a word fail
+    # at once, a third faster; matched against lower-cased text because IGNORECASE makes
+    # Python's regex engine 2x slower
+    return re.compile(rf"(?<!\w)(?:{'|'.join(groups)})(?!\w)", re.MULTILINE)
 
 
 _SIGNAL_PATTERN = _compile(EFFORT_SIGNALS)
