@@ -86,3 +86,25 @@ def test_enrich_reruns_over_the_store_idempotently() -> None:
         assert rows == 10
     finally:
         store.close()
+
+
+def test_hand_formatted_annotations_match_the_json_encoder() -> None:
+    """language, sentiment and intent write their JSON directly; it must be exactly what
+    ``annotation_table`` would have written for the same values."""
+    from cxloop.enrich.batch import _ENCODER
+
+    texts = [
+        "Where is my order? I already told you twice!",
+        "Das Paket ist nicht angekommen, ich bin sehr verärgert",
+        'great, thanks "so" much 👍',
+        "cancel my subscription now",
+        "¿Dónde está mi pedido?",
+        "ok",
+    ]
+    batch = run_enrichers(events_from_texts(texts), default_enrichers())
+    seen = set()
+    for (name, _), table in batch.annotations.items():
+        for output in table.column("output").to_pylist():
+            assert output == _ENCODER.encode(json.loads(output)), (name, output)
+            seen.add(name)
+    assert {"language", "sentiment", "intent"} <= seen

@@ -93,6 +93,16 @@ def test_english_fast_path_never_claims_other_languages() -> None:
     assert not obviously_english("exchange rate wrong the card payment was declined today")
 
 
+def test_short_text_fast_path_never_claims_other_languages(detector: LanguageDetector) -> None:
+    for code, texts in LANGUAGE_SAMPLES.items():
+        for text in texts:
+            if code != "en":
+                assert not detector.quick_english(text), text
+    for text in TRICKY:
+        assert not detector.quick_english(text), text
+    assert detector.quick_english("it works great.")
+
+
 def test_widened_fast_path_agrees_with_lingua() -> None:
     """Texts only the second rule settles are English by lingua too (no fast path)."""
     slow = LanguageDetector(english_fast_path=False)

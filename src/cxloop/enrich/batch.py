@@ -56,6 +56,19 @@ def annotation_table(event_ids: Sequence[str], outputs: Sequence[Mapping[str, An
     )
 
 
+def annotation_table_from_json(event_ids: Sequence[str], outputs: Sequence[str]) -> pa.Table:
+    """An :data:`ANNOTATION_SCHEMA` table from JSON object texts the enricher wrote itself
+    (the hot enrichers format their few fixed keys directly instead of encoding a dict)."""
+    return pa.table(
+        {"event_id": list(event_ids), "output": list(outputs)}, schema=ANNOTATION_SCHEMA
+    )
+
+
+def json_string(value: str) -> str:
+    """``value`` as a JSON string literal, exactly as :func:`annotation_table` encodes it."""
+    return _ENCODER.encode(value)
+
+
 def annotations_by_event(annotations: pa.Table | None) -> dict[str, dict[str, Any]]:
     """Annotations as ``{event_id: output}`` (parsed JSON)."""
     if annotations is None:

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from cxloop.enrich.base import Enricher, EnrichmentResult, register_enricher
-from cxloop.enrich.batch import annotation_table, text_column
+from cxloop.enrich.batch import annotation_table_from_json, json_string, text_column
 from cxloop.enrich.intent import UNKNOWN, Backend, IntentClassifier, is_out_of_scope
 
 INTENT_MODEL_ENV = "CXLOOP_INTENT_MODEL"
@@ -162,10 +162,14 @@ class IntentEnricher(Enricher):
         event_ids = events.column("event_id").to_pylist()
         rows = [i for i, t in enumerate(texts) if t and actors[i] in _CUSTOMER_ACTORS]
         prediction = self.model.predict([texts[i] or "" for i in rows])
+        # {"confidence", "intent", "model"} with sorted keys, as annotation_table would encode it
+        tail = f', "model": {json_string(self.model.model_id)}}}'
+        names = {name: json_string(name) for name in set(prediction.intents)}
         outputs = [
-            {"intent": intent, "confidence": confidence, "model": self.model.model_id}
+            f'{{"confidence": {confidence!r}, "intent": {names[intent]}{tail}'
             for intent, confidence in zip(prediction.intents, prediction.confidences, strict=True)
         ]
         return EnrichmentResult(
-            events=events, annotations=annotation_table([event_ids[i] for i in rows], outputs)
+            events=events,
+            annotations=annotation_table_from_json([event_ids[i] for i in rows], outputs),
         )

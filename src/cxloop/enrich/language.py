@@ -20,7 +20,7 @@ import pyarrow as pa
 from lingua import Language, LanguageDetectorBuilder
 
 from cxloop.enrich.base import Enricher, EnrichmentResult, register_enricher
-from cxloop.enrich.batch import annotation_table, text_column
+from cxloop.enrich.batch import annotation_table_from_json, json_string, text_column
 
 DEFAULT_LANGUAGES: tuple[str, ...] = (
     "en", "es", "de", "fr", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "tr", "ru", "uk",
@@ -292,6 +292,17 @@ def obviously_english(text: str) -> bool:
     return sum(map(STRONG_ENGLISH_WORDS.__contains__, words)) + endings >= 2
 
 
+def has_english_word(text: str) -> bool:
+    """Whether ``text`` has no non-ASCII letters and at least one exclusively English word
+    (:data:`ENGLISH_FUNCTION_WORDS`, or a word ending in ``n't``)."""
+    if not text.isascii() and _NON_ASCII_LETTER.search(text):
+        return False
+    return any(
+        word in ENGLISH_FUNCTION_WORDS or word.endswith("n't")
+        for word in _WORD.findall(text.lower())
+    )
+
+
 def _lingua_language(code: str) -> Language:
     for language in Language.all():
         if language.iso_code_639_1.name.lower() == code.lower():
@@ -318,13 +329,22 @@ class LanguageDetector:
         self.english_fast_path = english_fast_path and "en" in languages
         self._short = lru_cache(maxsize=50_000)(self._detect_one)
 
+    def quick_english(self, text: str) -> bool:
+        """The second fast path, for short texts: an exclusively English word and lingua's
+        trigram model (a fifth of the high-accuracy cost) agree that ``text`` is English."""
+        return has_english_word(text) and self._fast.detect_language_of(text) == Language.ENGLISH
+
     def _detect_one(self, text: str) -> str:
         if not _LETTER.search(text):
             return UNDETERMINED
         if self.english_fast_path and obviously_english(text):
             return "en"
-        detector = self._fast if len(text) >= self.long_text_chars else self._accurate
-        language = detector.detect_language_of(text)
+        if len(text) >= self.long_text_chars:
+            language = self._fast.detect_language_of(text)
+        elif self.english_fast_path and self.quick_english(text):
+            return "en"
+        else:
+            language = self._accurate.detect_language_of(text)
         return UNDETERMINED if language is None else language.iso_code_639_1.name.lower()
 
     def detect(self, text: str | None) -> str:
@@ -370,7 +390,8 @@ class LanguageEnricher(Enricher):
         rows = [i for i, text in enumerate(texts) if text]
         codes = self.detector.detect_many([texts[i] for i in rows])
         self._last = {event_ids[i]: code for i, code in zip(rows, codes, strict=True)}
-        annotations = annotation_table(
-            [event_ids[i] for i in rows], [{"language": code} for code in codes]
+        outputs = {code: f'{{"language": {json_string(code)}}}' for code in set(codes)}
+        annotations = annotation_table_from_json(
+            [event_ids[i] for i in rows], [outputs[code] for code in codes]
         )
         return EnrichmentResult(events=events, annotations=annotations)

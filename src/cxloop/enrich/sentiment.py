@@ -29,7 +29,12 @@ from sklearn.linear_model import Ridge
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from cxloop.enrich.base import Enricher, EnrichmentResult, register_enricher
-from cxloop.enrich.batch import annotation_table, annotations_by_event, text_column
+from cxloop.enrich.batch import (
+    annotation_table_from_json,
+    annotations_by_event,
+    json_string,
+    text_column,
+)
 from cxloop.enrich.language import LanguageEnricher
 from cxloop.enrich.vectorize import load_tfidf, save_tfidf
 
@@ -335,11 +340,13 @@ class SentimentEnricher(Enricher):
             languages = [by_event.get(event_ids[i]) for i in rows]
         scores = self.model.score([texts[i] or "" for i in rows], languages)
         ids, outputs = [], []
+        # {"model": …, "sentiment": …} with sorted keys, as annotation_table would encode it
+        head = f'{{"model": {json_string(self.model.model_id)}, "sentiment": '
         for row, score in zip(rows, scores, strict=True):
             if score is not None:
                 ids.append(event_ids[row])
-                outputs.append({"sentiment": round(score, 4), "model": self.model.model_id})
-        return EnrichmentResult(events=events, annotations=annotation_table(ids, outputs))
+                outputs.append(f"{head}{round(score, 4)!r}}}")
+        return EnrichmentResult(events=events, annotations=annotation_table_from_json(ids, outputs))
 
 
 def sentiment_scores(annotations: pa.Table | None) -> dict[str, float]:
