@@ -332,6 +332,109 @@ def test_every_identifier_on_events_is_in_identities(events: list[dict[str, Any]
     assert checked > 10_000
 
 
+def _evidence_components(events: list[dict[str, Any]], crm: pd.DataFrame,
+                         person_of: dict[str, str]) -> dict[str, int]:
+    """Component of every identifier in the graph of evidence between one person's own
+    identifiers: two identifiers on one event or one CRM record, and CRM records of one person
+    (they match on name, birth date and address)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    index: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+
+    def tie(group: list[str]) -> None:
+        own = [index.setdefault(x, len(index)) for x in group if x in person_of]
+        for other in own[1:]:
+            rows.append(own[0])
+            cols.append(other)
+
+    for e in events:
+        tie([normalize_identifier(t, v) for t, v in e["identifiers"].items()])
+    by_person: dict[str, list[str]] = {}
+    for rec in crm.itertuples(index=False):
+        group = ([f"email:{rec.email.strip().lower()}"] if isinstance(rec.email, str) else []) + (
+            [normalize_identifier("phone", rec.phone, rec.country)]
+            if isinstance(rec.phone, str) else []) + (
+            [f"customer_id:{rec.customer_id}"] if isinstance(rec.customer_id, str) else [])
+        tie(group)
+        by_person.setdefault(rec.person_id, []).extend(group)
+    for group in by_person.values():
+        tie(group)
+    # only ties between the same person's identifiers count
+    pairs = [(a, b) for a, b in zip(rows, cols, strict=True)]
+    names = {i: x for x, i in index.items()}
+    pairs = [(a, b) for a, b in pairs if person_of[names[a]] == person_of[names[b]]]
+    graph = coo_matrix((np.ones(len(pairs)), ([a for a, _ in pairs], [b for _, b in pairs])),
+                       shape=(len(index), len(index)))
+    _, component = connected_components(graph, directed=False)
+    return {x: int(component[i]) for x, i in index.items()}
+
+
+def test_every_identifier_has_evidence_except_a_few_anonymous_cookies(
+    world: tuple[Path, WorldSummary], events: list[dict[str, Any]],
+    truth: dict[str, pd.DataFrame]
+) -> None:
+    path, _ = world
+    ids = truth["identities"]
+    assert ids["linkable"].dtype == bool
+    cookies = ids[ids["id_type"] == "cookie"]
+    assert 0.005 <= 1 - cookies["linkable"].mean() <= 0.015  # default: 1% never signed in on
+    # every other identifier on events is linkable, unless it is the person's only one
+    others = ids[(ids["id_type"] != "cookie") & ids["in_events"]]
+    per_person = ids.groupby("person_id")["identifier"].nunique()
+    alone = others["person_id"].map(per_person) == 1
+    assert (others["linkable"] | alone).all()
+    assert (~ids.loc[ids["in_crm"] & ~ids["in_events"], "linkable"]).mean() < 0.01
+    # the household tablets and email addresses are still there, for the guardrails
+    assert {"device", "cookie", "email"} <= set(ids.loc[ids["shared"], "id_type"])
+
+    # linkable is what the evidence says: each linkable identifier a person has to themselves
+    # is connected to their customer number through their own identifiers
+    crm = pd.read_csv(path / "crm.csv", dtype=str)
+    crm["person_id"] = crm["record_id"].map(
+        truth["crm_truth"].set_index("record_id")["person_id"])
+    single = ids[~ids["shared"]]
+    component = _evidence_components(events, crm,
+                                     dict(zip(single["identifier"], single["person_id"],
+                                              strict=True)))
+    anchor = {p: component.get(x) for x, p in single.loc[single["id_type"] == "customer_id",
+                                                        ["identifier", "person_id"]].itertuples(
+        index=False)}
+    linked = single[single["linkable"] & (single["person_id"].map(per_person) > 1)]
+    connected = [component.get(x) == anchor.get(p) is not None
+                 for x, p in linked[["identifier", "person_id"]].itertuples(index=False)]
+    assert np.mean(connected) > 0.999
+    # and an anonymous cookie is only ever seen alone
+    anonymous = set(cookies.loc[~cookies["linkable"], "identifier"])
+    for e in events:
+        typed = {normalize_identifier(t, v) for t, v in e["identifiers"].items()}
+        assert not (typed & anonymous) or len(typed) == 1
+
+
+def test_evidence_logins_say_how_the_customer_signed_in(events: list[dict[str, Any]]) -> None:
+    logins = [e for e in events if e["type"] == "login"]
+    methods = Counter(e["attributes"]["method"] for e in logins)
+    assert set(methods) == {"password", "otp_sms", "social_account"}
+    assert all("customer_id" in e["identifiers"] and e["actor"] == "customer" for e in logins)
+    by_method = {m: [e for e in logins if e["attributes"]["method"] == m] for m in methods}
+    assert all("phone" in e["identifiers"] for e in by_method["otp_sms"])
+    assert all("social" in e["identifiers"] for e in by_method["social_account"])
+
+
+def test_anonymous_cookie_share_is_configurable(tmp_path: Path) -> None:
+    simulate_world(300, seed=4, out_dir=tmp_path / "none", anonymous_cookie_share=0.0)
+    simulate_world(300, seed=4, out_dir=tmp_path / "many", anonymous_cookie_share=0.05)
+    none = pd.read_csv(tmp_path / "none" / "truth" / "identities.csv")
+    many = pd.read_csv(tmp_path / "many" / "truth" / "identities.csv")
+    assert none.loc[none["id_type"] == "cookie", "linkable"].all()
+    assert 1 - many.loc[many["id_type"] == "cookie", "linkable"].mean() == pytest.approx(
+        0.05, abs=0.01)
+    with pytest.raises(ValueError, match="anonymous_cookie_share"):
+        simulate_world(10, seed=1, out_dir=tmp_path / "bad", anonymous_cookie_share=1.5)
+
+
 def test_crm_records_are_messy_duplicates(world: tuple[Path, WorldSummary],
                                           truth: dict[str, pd.DataFrame]) -> None:
     path, _ = world

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WORLD_VERSION = "1.0"
+WORLD_VERSION = "1.1"
 """Version of the simulated world's shape; bump when files or planted effects change."""
 
 LANGUAGES: tuple[str, ...] = ("en", "es", "de")
@@ -158,6 +158,8 @@ IVR_MENUS: tuple[str, ...] = (
     "main", "billing", "orders", "technical", "sales", "account", "other", "speak_to_agent",
 )
 AUTH_METHODS: tuple[str, ...] = ("account_number", "date_of_birth", "security_question", "otp_sms")
+LOGIN_METHODS: tuple[str, ...] = ("password", "otp_sms", "social_account")
+"""How a customer signs in (``login`` attribute ``method``; code in ``a_i2``, -1 = password)."""
 CHURN_REASONS: tuple[str, ...] = ("contract_cancelled", "moved_to_competitor", "non_payment")
 
 SECONDS_PER_DAY = 86_400

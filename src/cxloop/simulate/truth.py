@@ -40,29 +40,36 @@ from cxloop.simulate.writer import copy_csv
 EMAIL_KINDS = ("primary", "work", "household_shared", "typo")
 
 _IDENTITIES_SQL = """
-WITH ids AS (
+WITH ev AS (
+  -- an event ties its identifiers together when it shows two or more
+  SELECT *, (i_customer IS NOT NULL)::INT + (i_account IS NOT NULL)::INT
+            + (i_email IS NOT NULL)::INT + (phone_e164 IS NOT NULL)::INT
+            + (i_cookie IS NOT NULL)::INT + (i_device IS NOT NULL)::INT
+            + (i_social IS NOT NULL)::INT >= 2 AS tied
+  FROM events
+), ids AS (
   SELECT 'customer_id:' || i_customer AS identifier, 'customer_id' AS id_type, person,
-         'customer_id' AS kind, 'events' AS src FROM events WHERE i_customer IS NOT NULL
-  UNION ALL SELECT 'account:' || i_account, 'account', person, 'billing_account', 'events'
-    FROM events WHERE i_account IS NOT NULL
+         'customer_id' AS kind, 'events' AS src, tied FROM ev WHERE i_customer IS NOT NULL
+  UNION ALL SELECT 'account:' || i_account, 'account', person, 'billing_account', 'events', tied
+    FROM ev WHERE i_account IS NOT NULL
   UNION ALL SELECT 'email:' || lower(trim(i_email)), 'email', person,
-         $email_kinds[email_kind + 1], 'events' FROM events WHERE i_email IS NOT NULL
-  UNION ALL SELECT 'phone:' || phone_e164, 'phone', person, 'phone', 'events'
-    FROM events WHERE phone_e164 IS NOT NULL
+         $email_kinds[email_kind + 1], 'events', tied FROM ev WHERE i_email IS NOT NULL
+  UNION ALL SELECT 'phone:' || phone_e164, 'phone', person, 'phone', 'events', tied
+    FROM ev WHERE phone_e164 IS NOT NULL
   UNION ALL SELECT 'cookie:ck_' || printf('%016x', i_cookie), 'cookie', person, 'cookie',
-         'events' FROM events WHERE i_cookie IS NOT NULL
+         'events', tied FROM ev WHERE i_cookie IS NOT NULL
   UNION ALL SELECT 'device:dev_' || printf('%016x', i_device), 'device', person, 'device',
-         'events' FROM events WHERE i_device IS NOT NULL
-  UNION ALL SELECT 'social:' || i_social, 'social', person, 'social', 'events'
-    FROM events WHERE i_social IS NOT NULL
-  UNION ALL SELECT identifier, id_type, person, kind, 'crm' FROM crm_ids
+         'events', tied FROM ev WHERE i_device IS NOT NULL
+  UNION ALL SELECT 'social:' || i_social, 'social', person, 'social', 'events', tied
+    FROM ev WHERE i_social IS NOT NULL
+  UNION ALL SELECT identifier, id_type, person, kind, 'crm', tied FROM crm_ids
 ), grouped AS (
   SELECT identifier, id_type, person, min(kind) AS kind, bool_or(src = 'events') AS in_events,
-         bool_or(src = 'crm') AS in_crm
+         bool_or(src = 'crm') AS in_crm, bool_or(tied) AS linkable
   FROM ids GROUP BY identifier, id_type, person
 )
 SELECT identifier, id_type, 'P' || lpad(person::VARCHAR, 7, '0') AS person_id, kind,
-       count(*) OVER (PARTITION BY identifier) > 1 AS shared, in_events, in_crm
+       count(*) OVER (PARTITION BY identifier) > 1 AS shared, in_events, in_crm, linkable
 FROM grouped ORDER BY identifier, person_id
 """
 
@@ -175,21 +182,27 @@ def messages_table(frame: Frame, event_key: np.ndarray, truth: TextTruth) -> pa.
 
 
 def crm_identifiers(crm: pd.DataFrame, person: np.ndarray, pop: Population) -> pa.Table:
-    """Typed identifiers found in CRM records (normalized as the pipeline will store them)."""
+    """Typed identifiers found in CRM records (normalized as the pipeline will store them), and
+    whether the records tie them to another identifier of the person (``tied``): the record
+    holds two or more, or the person has another record (records of one person match on name,
+    birth date and address)."""
     email = crm["email"].to_numpy(dtype=object)
     phone = crm["phone"].to_numpy(dtype=object)
     cid = crm["customer_id"].to_numpy(dtype=object)
     has_e, has_p, has_c = email != None, phone != None, cid != None  # noqa: E711
+    records = np.bincount(person, minlength=pop.n)[person]
+    tied = ((has_e.astype(int) + has_p + has_c) >= 2) | (records >= 2)
     typo = has_e & (np.char.lower(email.astype(str)) == pop.email_typo[person].astype(str))
     kinds = np.where(typo, "typo", np.where(
         np.char.lower(email.astype(str)) == pop.email[person].astype(str), "primary", "work"))
     parts = [
         pd.DataFrame({"identifier": "email:" + np.char.lower(email[has_e].astype(str)).astype(
-            object), "id_type": "email", "person": person[has_e], "kind": kinds[has_e]}),
+            object), "id_type": "email", "person": person[has_e], "kind": kinds[has_e],
+            "tied": tied[has_e]}),
         pd.DataFrame({"identifier": "phone:" + pop.phone_e164[person[has_p]], "id_type": "phone",
-                      "person": person[has_p], "kind": "phone"}),
+                      "person": person[has_p], "kind": "phone", "tied": tied[has_p]}),
         pd.DataFrame({"identifier": "customer_id:" + cid[has_c], "id_type": "customer_id",
-                      "person": person[has_c], "kind": "customer_id"}),
+                      "person": person[has_c], "kind": "customer_id", "tied": tied[has_c]}),
     ]
     return pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
 

@@ -24,6 +24,7 @@ from cxloop.simulate.activity import (
 )
 from cxloop.simulate.catalog import CONTACT_KINDS, ET, N_QUEUES, WORLD_VERSION
 from cxloop.simulate.crm import generate_crm
+from cxloop.simulate.evidence import DEFAULT_ANONYMOUS_COOKIE_SHARE, evidence_frame
 from cxloop.simulate.frame import concat_frames, frame_length, take
 from cxloop.simulate.ids import hash_keys
 from cxloop.simulate.journeys import (
@@ -133,6 +134,7 @@ def _subset(j: Journeys, keep: np.ndarray) -> Journeys:
 
 def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFAULT_DAYS,
                    start: dt.date = DEFAULT_START, household_share: float = 0.06,
+                   anonymous_cookie_share: float = DEFAULT_ANONYMOUS_COOKIE_SHARE,
                    progress: bool = False) -> WorldSummary:
     """Generate a simulated CX world with ground truth and write it to ``out_dir``.
 
@@ -144,6 +146,9 @@ def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFA
         start: first day of the span (UTC).
         household_share: share of people living in 2–3 person households that share a
             billing account, a tablet and sometimes an email address.
+        anonymous_cookie_share: share of cookies that are never signed in on; every other
+            identifier is, at least once, seen with the person's customer number (an event or
+            a CRM record), so identity resolution can link it.
         progress: show a Rich progress bar.
 
     Examples:
@@ -155,6 +160,8 @@ def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFA
         raise ValueError("customers must be at least 1")
     if days < 30:
         raise ValueError("days must be at least 30 (journeys need room to finish)")
+    if not 0.0 <= anonymous_cookie_share <= 1.0:
+        raise ValueError("anonymous_cookie_share must be between 0 and 1")
     began = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -216,6 +223,12 @@ def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFA
         ok &= (churn_of < 0) | (ts < churn_of) | (frame["etype"] == ET["churn"])
         ok &= (frame["journey"] < 0) | keep_j[np.maximum(frame["journey"], 0)]
         frame = take(frame, ok)
+        # the CRM first: its records are part of the identity evidence
+        crm, crm_person = generate_crm(pop, seed, _rng(seed, 10))
+        # evidence events go last, so every other event keeps its id
+        frame = concat_frames([frame, evidence_frame(
+            frame, pop, crm, crm_person, churn_ms, clock.end_ms, anonymous_cookie_share,
+            _rng(seed, 11), seed)])
         # the feed is in time order (ties broken by id); every file below keeps this order
         event_key = hash_keys(seed, 50, np.arange(frame_length(frame)))
         order = np.lexsort((event_key, frame["ts_ms"]))
@@ -230,7 +243,6 @@ def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFA
         n_lines = write_events_jsonl(con, events, out_dir / "events.jsonl")
         bar.done("write events")
 
-        crm, crm_person = generate_crm(pop, seed, _rng(seed, 10))
         crm.to_csv(out_dir / "crm.csv", index=False)
         bar.done("crm")
 

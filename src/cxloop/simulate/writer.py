@@ -26,6 +26,7 @@ from cxloop.simulate.catalog import (
     CURRENCIES,
     EVENT_TYPES_USED,
     IVR_MENUS,
+    LOGIN_METHODS,
     PAGES,
     queue_names,
 )
@@ -146,7 +147,7 @@ SELECT '{"event_id":"evt_' || printf('%016x', event_key)
        WHEN $case THEN json_object('case_id', 'CS-' || lpad(((a_i1 * 2654435761 + 7919)
                                                              % 100000000)::VARCHAR, 8, '0'))
        WHEN $handoff THEN json_object('from', 'bot', 'to_queue', $queues[a_i1 + 1])
-       WHEN $login THEN json_object('method', 'password')
+       WHEN $login THEN json_object('method', $login_methods[greatest(a_i2, 0) + 1])
        ELSE '{}'::JSON END)::VARCHAR
   || '}' || chr(10) AS line
 FROM events
@@ -158,7 +159,8 @@ def _sql_params() -> dict[str, Any]:
                               ("page", "ivr_menu", "call_end", "transfer", "auth", "survey",
                                "purchase", "churn", "case", "handoff", "login")}
     params.update(pages=list(PAGES), menus=list(IVR_MENUS), queues=queue_names(),
-                  methods=list(AUTH_METHODS), reasons=list(CHURN_REASONS))
+                  methods=list(AUTH_METHODS), login_methods=list(LOGIN_METHODS),
+                  reasons=list(CHURN_REASONS))
     return params
 
 
