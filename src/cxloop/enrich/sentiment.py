@@ -26,7 +26,7 @@ import pyarrow as pa
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import Ridge
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, SentiText
 
 from cxloop.enrich.base import Enricher, EnrichmentResult, register_enricher
 from cxloop.enrich.batch import (
@@ -91,7 +91,29 @@ class VaderSentiment:
     def _compound(self, text: str) -> float:
         if not self.has_sentiment_words(text):
             return 0.0
+        if text.isascii():
+            return self._ascii_compound(text)
         return float(self._analyzer.polarity_scores(text)["compound"])
+
+    def _ascii_compound(self, text: str) -> float:
+        """``polarity_scores(text)["compound"]`` for an ASCII text: VADER's own steps, without
+        its character-by-character emoji replacement (VADER's emoji are all non-ASCII, so for
+        such a text that loop only copies it)."""
+        analyzer = self._analyzer
+        text = text.strip()
+        sentitext = SentiText(text)
+        words = sentitext.words_and_emoticons
+        sentiments: list[float] = []
+        for i, item in enumerate(words):
+            lowered = item.lower()
+            if lowered in BOOSTER_DICT or (
+                lowered == "kind" and i < len(words) - 1 and words[i + 1].lower() == "of"
+            ):
+                sentiments.append(0)
+                continue
+            sentiments = analyzer.sentiment_valence(0, sentitext, item, i, sentiments)
+        sentiments = analyzer._but_check(words, sentiments)
+        return float(analyzer.score_valence(sentiments, text)["compound"])
 
     def compound(self, text: str) -> float:
         """VADER's compound score of one text, in [-1, 1]."""
