@@ -101,6 +101,7 @@ def test_short_text_fast_path_never_claims_other_languages(detector: LanguageDet
     for text in TRICKY:
         assert not detector.quick_english(text), text
     assert detector.quick_english("it works great.")
+    assert detector.quick_english("worst customer service on record.")  # a sentiment word
 
 
 def test_widened_fast_path_agrees_with_lingua() -> None:

@@ -292,13 +292,25 @@ def obviously_english(text: str) -> bool:
     return sum(map(STRONG_ENGLISH_WORDS.__contains__, words)) + endings >= 2
 
 
+@lru_cache(maxsize=1)
+def english_sentiment_words() -> frozenset[str]:
+    """The words of VADER's English sentiment lexicon with four letters or more ("great",
+    "worst", "love"): with lingua's trigram model agreeing, a sign of English."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    lexicon: dict[str, float] = SentimentIntensityAnalyzer().lexicon
+    return frozenset(w for w in lexicon if len(w) >= 4 and w.isascii() and w.isalpha())
+
+
 def has_english_word(text: str) -> bool:
-    """Whether ``text`` has no non-ASCII letters and at least one exclusively English word
-    (:data:`ENGLISH_FUNCTION_WORDS`, or a word ending in ``n't``)."""
+    """Whether ``text`` has no non-ASCII letters and at least one English word: exclusively
+    English (:data:`ENGLISH_FUNCTION_WORDS`, or ending in ``n't``) or an English sentiment word
+    (:func:`english_sentiment_words`)."""
     if not text.isascii() and _NON_ASCII_LETTER.search(text):
         return False
+    sentiment_words = english_sentiment_words()
     return any(
-        word in ENGLISH_FUNCTION_WORDS or word.endswith("n't")
+        word in ENGLISH_FUNCTION_WORDS or word in sentiment_words or word.endswith("n't")
         for word in _WORD.findall(text.lower())
     )
 
