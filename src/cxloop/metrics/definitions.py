@@ -60,8 +60,10 @@ class Metric:
     higher_is_better: bool = True
 
 
+# Integers cast to float64: a bare 1.0 is NUMERIC on PostgreSQL (its sums reach Arrow as
+# Decimal), and Ibis drops a cast of a float literal to float64 as a no-op.
 def _b(cond: ir.BooleanValue) -> ir.NumericValue:
-    return cond.ifelse(1.0, 0.0)
+    return cond.ifelse(1, 0).cast("float64")
 
 
 def _all(t: ir.Table) -> ir.BooleanValue:
@@ -79,7 +81,7 @@ METRICS: tuple[Metric, ...] = (
         "nps", "NPS", "surveys", "ratio",
         "NPS = 100 × (promoters (nps 9–10) − detractors (nps 0–6)) / answers with an nps score",
         lambda t: t.nps.notnull(),
-        lambda t: ibis.cases((t.nps >= 9, 1.0), (t.nps <= 6, -1.0), else_=0.0),
+        lambda t: ibis.cases((t.nps >= 9, 1), (t.nps <= 6, -1), else_=0).cast("float64"),
         100.0, unit="pts",
     ),
     Metric(
