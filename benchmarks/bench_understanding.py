@@ -2,7 +2,8 @@
 PII redaction quality, language detection, sentiment correlation, intent accuracy and training
 time, intent discovery. Writes ``benchmarks/results/understanding.json``.
 
-Run:  nice .venv/bin/python benchmarks/bench_understanding.py [--skip-ml] [--rounds 5]
+Run:  nice .venv/bin/python benchmarks/bench_understanding.py [--skip-ml] [--rounds 7]
+      [--parts throughput,pii,language,sentiment,intent] [--embedding-cache DIR]
 
 Data are read from /work/shared/data (never copied); parts whose data are absent are skipped and
 say so in the output.
@@ -307,7 +308,7 @@ def _discovery_agreement(texts: list[str], labels: list[str]) -> dict[str, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-ml", action="store_true", help="skip the embedding backends")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument(
         "--embedding-cache",
         type=Path,
