@@ -4,7 +4,9 @@ Three feature backends share one linear head (scores = features @ W.T + b):
 
 * ``tfidf`` — the default fast path: word 1–2-grams and character 2–5-grams, linear SVM;
 * ``embedding`` — all-MiniLM-L6-v2 sentence embeddings, logistic regression, plus a smaller
-  TF-IDF logistic-regression vote (``ml`` extra; best with a handful of examples per intent);
+  TF-IDF logistic-regression vote (``ml`` extra; best with a handful of examples per intent); with
+  few examples also a vote for the intent of the nearest training example
+  (:data:`FEW_SHOT_NEIGHBOUR_WEIGHT`);
 * ``hybrid`` — both feature sets side by side, linear SVM (``ml`` extra; best with enough data).
 
 ``auto`` picks ``tfidf`` without the ``ml`` extra, and with it ``embedding`` below

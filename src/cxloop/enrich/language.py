@@ -5,8 +5,9 @@ bot and IVR channels carry; its low-accuracy mode (trigrams only) is four times 
 reliable on longer texts. :class:`LanguageDetector` uses the first for texts shorter than
 ``long_text_chars`` and the second for longer ones, and caches repeated texts (bot prompts, "ok",
 "thanks"). A text that is plainly English by its function words is English without asking lingua
-(:func:`obviously_english`, the ingest fast path). Texts without letters, and texts lingua cannot
-decide, are ``und``.
+(:func:`obviously_english`, the ingest fast path); a short text with an English word on which
+lingua's cheap trigram model says English is English too (:meth:`LanguageDetector.quick_english`).
+Texts without letters, and texts lingua cannot decide, are ``und``.
 """
 
 from __future__ import annotations
