@@ -5,8 +5,8 @@ time, intent discovery. Writes ``benchmarks/results/understanding.json``.
 Run:  nice .venv/bin/python benchmarks/bench_understanding.py [--skip-ml] [--rounds 7]
       [--parts throughput,pii,language,sentiment,intent] [--embedding-cache DIR]
 
-Data are read from /work/shared/data (never copied); parts whose data are absent are skipped and
-say so in the output.
+Data are read from ../shared/data beside the repository (CXLOOP_SHARED_DATA overrides; never
+copied); parts whose data are absent are skipped and say so in the output.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.model_selection import KFold
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("CXLOOP_SHARED_DATA", "/work/shared/data"))
+DATA = Path(os.environ.get("CXLOOP_SHARED_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data"))
 RESULTS = ROOT / "benchmarks" / "results" / "understanding.json"
 sys.path.insert(0, str(ROOT / "tests"))  # the multilingual samples live with the tests
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from conftest import SHARED_DATA
 from cxloop.cli import app
 from cxloop.enrich.batch import annotations_by_event, events_from_texts
 from cxloop.enrich.discovery import discover_intents
@@ -17,7 +18,7 @@ from cxloop.enrich.embeddings import ml_available
 from cxloop.enrich.intent import UNKNOWN, IntentClassifier, evaluate_intents, is_out_of_scope
 from cxloop.enrich.intent_catalogue import IntentCatalogue, IntentEnricher, builtin_catalogue
 
-BANKING = Path("/work/shared/data/banking77")
+BANKING = SHARED_DATA / "banking77"
 INTENTS = [
     "card_arrival",
     "lost_or_stolen_card",
@@ -33,7 +34,7 @@ INTENTS = [
 @pytest.fixture(scope="module")
 def banking() -> tuple[pd.DataFrame, pd.DataFrame]:
     if not (BANKING / "train.csv").is_file():
-        pytest.skip(f"{BANKING} is absent: banking77 lives in /work/shared/data")
+        pytest.skip(f"{BANKING} is absent: banking77 lives in ../shared/data")
     train = pd.read_csv(BANKING / "train.csv")
     test = pd.read_csv(BANKING / "test.csv")
     train = train[train.category.isin(INTENTS)].groupby("category").head(40)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy.stats import pearsonr
 
+from conftest import SHARED_DATA
 from cxloop.enrich.base import run_enrichers
 from cxloop.enrich.batch import annotations_by_event, events_from_texts
 from cxloop.enrich.language import LanguageEnricher
@@ -20,7 +21,7 @@ from cxloop.enrich.sentiment import (
 )
 from cxloop.enrich.sentiment_trajectory import sentiment_trajectory
 
-DATA = Path("/work/shared/data/sentiment")
+DATA = SHARED_DATA / "sentiment"
 
 POSITIVE = [
     "great service, thank you",
@@ -43,7 +44,7 @@ NEGATIVE = [
 def load_gold(name: str) -> pd.DataFrame:
     path = DATA / f"{name}_GroundTruth.txt"
     if not path.is_file():
-        pytest.skip(f"{path} is absent: the VADER gold standards live in /work/shared/data")
+        pytest.skip(f"{path} is absent: the VADER gold standards live in ../shared/data")
     rows = [
         line.rstrip("\n").split("\t", 2)
         for line in path.open(encoding="utf-8", errors="replace")
