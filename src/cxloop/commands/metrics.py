@@ -140,6 +140,20 @@ def _print_cascade(result: dict[str, Any]) -> None:
     console.print(table)
 
 
+def _print_sections(result: dict[str, Any], sections: tuple[tuple[str, str], ...],
+                    limit: int | None = None, digits: int | None = None) -> None:
+    """One Rich table per ``(key, title)`` section of a result of row dicts."""
+    for key, title in sections:
+        rows = result[key][:limit]
+        table = Table(title=title)
+        for col in (rows[0] if rows else {"-": 0}):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(*[_fmt(round(v, digits) if digits is not None and isinstance(v, float)
+                                 else v) for v in r.values()])
+        console.print(table)
+
+
 def paths(
     top: Annotated[int, typer.Option("--top", help="How many sequences to list.")] = 15,
     html: Annotated[Path | None, typer.Option(
@@ -164,16 +178,10 @@ def paths(
     if json_out:
         print_json(result)
         return
-    for key, title in (("sequences", "Top channel sequences"),
-                       ("dropoff", "Where abandoned journeys ended"),
-                       ("reentry", "Where customers came back (contact after contact)")):
-        rows = result[key]
-        table = Table(title=title)
-        for col in (rows[0] if rows else {"-": 0}):
-            table.add_column(col)
-        for r in rows[:top]:
-            table.add_row(*[_fmt(v) for v in r.values()])
-        console.print(table)
+    _print_sections(result, (("sequences", "Top channel sequences"),
+                              ("dropoff", "Where abandoned journeys ended"),
+                              ("reentry", "Where customers came back (contact after contact)")),
+                     limit=top)
 
 
 def friction(
@@ -194,13 +202,6 @@ def friction(
     if json_out:
         print_json(result)
         return
-    for key, title in (("journey_types", "Journey types by friction load"),
-                       ("steps", "Steps (journey type × channel) by friction load")):
-        rows = result[key]
-        table = Table(title=title)
-        for col in (rows[0] if rows else {"-": 0}):
-            table.add_column(col)
-        for r in rows:
-            table.add_row(*[_fmt(round(v, 3) if isinstance(v, float) else v)
-                            for v in r.values()])
-        console.print(table)
+    _print_sections(result, (("journey_types", "Journey types by friction load"),
+                              ("steps", "Steps (journey type × channel) by friction load")),
+                     digits=3)
