@@ -41,3 +41,18 @@ def open_or_exit(db: str | None) -> Store:
     except Exception as exc:
         console.print(f"[red]error:[/] cannot open store {resolve_db(db)}: {exc}")
         raise typer.Exit(2) from exc
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``message`` as an error and return the Exit to raise (exit code 2: bad input)."""
+    console.print(f"[red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def require_journeys(store: Store) -> None:
+    """Exit with a clear message (and close the store) when no journeys were built yet."""
+    from cxloop.journeys import has_journeys
+
+    if not has_journeys(store):
+        store.close()
+        raise fail(f"no journeys in {store.url}: run `cxloop journeys build` first")

@@ -12,7 +12,15 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cxloop.commands._common import DbOption, JsonOption, console, open_or_exit, print_json
+from cxloop.commands._common import (
+    DbOption,
+    JsonOption,
+    console,
+    fail,
+    open_or_exit,
+    print_json,
+    require_journeys,
+)
 
 journeys_app = typer.Typer(help="Group touchpoints into journeys; evaluate and show them.",
                            no_args_is_help=True)
@@ -21,11 +29,6 @@ journeys_app = typer.Typer(help="Group touchpoints into journeys; evaluate and s
 def register(app: typer.Typer) -> None:
     """Add the ``journeys`` command group to the ``cxloop`` app."""
     app.add_typer(journeys_app, name="journeys")
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 @journeys_app.command("build")
@@ -55,7 +58,7 @@ def build(
     try:
         rules = JourneyRules.from_file(rules_file) if rules_file else DEFAULT_RULES
     except (ValueError, json.JSONDecodeError) as exc:
-        raise _fail(f"bad rules file {rules_file}: {exc}") from exc
+        raise fail(f"bad rules file {rules_file}: {exc}") from exc
     store = open_or_exit(db)
     try:
         con = store.ibis()
@@ -66,7 +69,7 @@ def build(
             try:
                 profiles = store_event_profiles(store)
             except ProfilesMissing as exc:
-                raise _fail(str(exc)) from exc
+                raise fail(str(exc)) from exc
         enrichments = con.table("enrichments") if store.has_table("enrichments") else None
         started = time.perf_counter()
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -99,12 +102,11 @@ def evaluate(
     json_out: JsonOption = False,
 ) -> None:
     """Compare the built journeys with a simulated world's truth (ARI, FCR, TTR, re-id)."""
-    from cxloop.journeys import evaluate_journeys, has_journeys
+    from cxloop.journeys import evaluate_journeys
 
     store = open_or_exit(db)
     try:
-        if not has_journeys(store):
-            raise _fail(f"no journeys in {store.url}: run `cxloop journeys build` first")
+        require_journeys(store)
         con = store.ibis()
         result = evaluate_journeys(con.table("journey_events").to_pyarrow(),
                                    con.table("journeys").to_pyarrow(), truth)
@@ -131,19 +133,17 @@ def show(
     """Show one journey: its facts and its contacts in order."""
     import ibis
 
-    from cxloop.journeys import has_journeys
 
     store = open_or_exit(db)
     try:
-        if not has_journeys(store):
-            raise _fail(f"no journeys in {store.url}: run `cxloop journeys build` first")
+        require_journeys(store)
         con = store.ibis()
         j = con.table("journeys")
         pick = (j.filter(j.journey_id == journey_id) if journey_id
                 else j.order_by(ibis.desc("start_ms")).limit(1))
         rows = pick.to_pyarrow().to_pylist()
         if not rows:
-            raise _fail(f"no journey {journey_id!r}", 1)
+            raise fail(f"no journey {journey_id!r}", 1)
         c = con.table("journey_contacts")
         contacts = c.filter(c.journey_id == rows[0]["journey_id"]).order_by("contact_no")
         crow = contacts.to_pyarrow().to_pylist()

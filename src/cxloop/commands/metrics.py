@@ -11,7 +11,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cxloop.commands._common import DbOption, JsonOption, console, open_or_exit, print_json
+from cxloop.commands._common import (
+    DbOption,
+    JsonOption,
+    console,
+    fail,
+    open_or_exit,
+    print_json,
+    require_journeys,
+)
 from cxloop.store import Store
 
 BY_HELP = "Break down by overall, channel, journey_type, segment, agent, queue, day or week."
@@ -24,19 +32,6 @@ def register(app: typer.Typer) -> None:
     app.command("friction")(friction)
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def _require_journeys(store: Store) -> None:
-    from cxloop.journeys import has_journeys
-
-    if not has_journeys(store):
-        store.close()
-        raise _fail(f"no journeys in {store.url}: run `cxloop journeys build` first")
-
-
 def _segments(store: Store, segments_file: Path | None, column: str) -> Any:
     """Segments: from ``--segments FILE`` (customer_id + segment/tier columns), else from a
     ``segment`` column of the identity ``profiles`` table, else none."""
@@ -46,7 +41,7 @@ def _segments(store: Store, segments_file: Path | None, column: str) -> Any:
     if segments_file is not None:
         customers = con.read_csv(str(segments_file))
         if "customer_id" not in customers.columns or column not in customers.columns:
-            raise _fail(f"{segments_file} needs columns customer_id and {column}")
+            raise fail(f"{segments_file} needs columns customer_id and {column}")
         return segments_from_customer_ids(con, con.table("events"),
                                           con.table("journey_events"), con.table("journeys"),
                                           customers, column)
@@ -88,14 +83,14 @@ def metrics(
     if json_out:
         fmt = "json"
     if fmt not in ("table", "csv", "json"):
-        raise _fail(f"--format must be table, csv or json, not {fmt!r}")
+        raise fail(f"--format must be table, csv or json, not {fmt!r}")
     if by not in DIMENSIONS:
-        raise _fail(f"--by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
+        raise fail(f"--by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
     unknown = [m for m in metric_names or [] if m not in METRICS_BY_NAME]
     if unknown:
-        raise _fail(f"unknown metric(s) {unknown}; metrics: {', '.join(METRICS_BY_NAME)}")
+        raise fail(f"unknown metric(s) {unknown}; metrics: {', '.join(METRICS_BY_NAME)}")
     store = open_or_exit(db)
-    _require_journeys(store)
+    require_journeys(store)
     try:
         facts = FactTables.from_backend(store.ibis(), _segments(store, segments_file,
                                                                 segment_column))
@@ -166,7 +161,7 @@ def paths(
     from cxloop.journeys import channel_paths, sankey_html
 
     store = open_or_exit(db)
-    _require_journeys(store)
+    require_journeys(store)
     try:
         con = store.ibis()
         result = channel_paths(con.table("journeys"), con.table("journey_contacts"), top=top)
@@ -193,7 +188,7 @@ def friction(
     from cxloop.journeys import friction_ranking
 
     store = open_or_exit(db)
-    _require_journeys(store)
+    require_journeys(store)
     try:
         con = store.ibis()
         result = friction_ranking(con.table("journeys"), con.table("journey_contacts"), top=top)
