@@ -53,13 +53,13 @@ def _inputs(db: str | None, world: Path | None, segment: str | None = None,
         raise typer.Exit(2) from exc
     if segment is None:
         return store, inputs
-    from cxloop.commands.metrics import _segments
+    from cxloop.commands.metrics import profile_segments
 
     if inputs.source != "store":
         console.print("[red]error:[/] --segment needs journeys in the store "
                       "(cxloop journeys build)")
         raise typer.Exit(2)
-    table = _segments(store, segments_file, segment_column)
+    table = profile_segments(store, segments_file, segment_column)
     if table is None:
         console.print("[red]error:[/] no segments: pass --segments FILE (customer_id and "
                       f"{segment_column} columns) or add a {segment_column} to the profiles")

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
     app.command("friction")(friction)
 
 
-def _segments(store: Store, segments_file: Path | None, column: str) -> Any:
+def profile_segments(store: Store, segments_file: Path | None, column: str) -> Any:
     """Segments: from ``--segments FILE`` (customer_id + segment/tier columns), else from a
     ``segment`` column of the identity ``profiles`` table, else none."""
     from cxloop.metrics import segments_from_customer_ids
@@ -92,7 +92,7 @@ def metrics(
     store = open_or_exit(db)
     require_journeys(store)
     try:
-        facts = FactTables.from_backend(store.ibis(), _segments(store, segments_file,
+        facts = FactTables.from_backend(store.ibis(), profile_segments(store, segments_file,
                                                                 segment_column))
         if cascade:
             result: Any = cascade_fn(facts)
