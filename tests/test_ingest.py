@@ -244,3 +244,29 @@ def test_a_line_longer_than_a_batch_is_read_whole(tmp_path: Path) -> None:
         stored = store.query("SELECT length(text) AS n FROM events WHERE event_id = 'e-2'")
     assert (summary.records_read, summary.accepted) == (3, 3)
     assert stored["n"][0].as_py() == len(long_text)
+
+
+def test_identifier_forms_and_their_errors_in_the_order_of_the_record(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [
+        event(1, identifiers={"Phone ": "(415) 555-0100"}),
+        event(2, identifiers=json.dumps({"phone": "+44 20 7946 0958", "email": "A@B.co"})),
+        event(3, identifiers=[{"type": None, "value": "x"}]),
+        event(4, identifiers={"cookie": "c" * 400}),
+        event(5, identifiers={"email": "nope", "phone": "12"}),
+    ])
+    with open_store(":memory:") as store:
+        summary = ingest_paths([path], store)
+        stored = store.query("SELECT event_id, identifiers FROM events ORDER BY event_id")
+        rejects = store.query("SELECT record_no, field, reason FROM rejected ORDER BY record_no")
+    assert (summary.accepted, summary.rejected) == (2, 3)
+    assert stored.to_pylist() == [
+        {"event_id": "e-1", "identifiers": ["phone:+14155550100"]},
+        {"event_id": "e-2", "identifiers": ["email:a@b.co", "phone:+442079460958"]},
+    ]
+    assert rejects.to_pylist() == [
+        {"record_no": 3, "field": "identifiers", "reason": "an identifier has no type"},
+        {"record_no": 4, "field": "identifiers.cookie",
+         "reason": "cookie is longer than 320 characters"},
+        {"record_no": 5, "field": "identifiers.email",
+         "reason": "email nope is not an email address; phone 12 is not a phone number"},
+    ]

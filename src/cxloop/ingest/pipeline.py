@@ -5,15 +5,23 @@ stored, or came earlier in this run) or *rejected* (stored in the dead letter wi
 number, field and reason). The counts add up to the records read, per batch, per file and per run;
 they are kept in ``ingest_runs`` in the same transaction as the data, so a crash (even kill -9)
 leaves the store consistent, and a rerun stores each event exactly once.
+
+The three steps overlap: a reader thread reads the next batch while a validation thread validates
+and enriches the one before, and the calling thread stores the one before that, through bounded
+queues (DuckDB and Arrow release the GIL while they work). Batches are stored in file order, and
+an error in any step stops the others and is raised to the caller.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar, cast
 
 import pyarrow as pa
 from rich.console import Console
@@ -35,11 +43,87 @@ from cxloop.ingest.readers import (
     discover_sources,
     read_source,
 )
-from cxloop.ingest.validate import ValidationSettings, Validator
+from cxloop.ingest.validate import RawBatch, ValidationSettings, Validator
 from cxloop.store import BatchWrite, Store
 
 RawRedactor = Callable[[pa.Array], pa.Array]
 """Redacts the raw text of rejected records before they reach the dead letter."""
+
+
+_T = TypeVar("_T")
+
+PIPELINE_DEPTH = 1
+"""Batches each step may finish ahead of the next one (bounds memory: a few batches in flight)."""
+
+
+class _Ahead(Generic[_T]):
+    """Runs an iterator on a thread of its own, ``depth`` items ahead of the consumer.
+
+    Exceptions of the iterator are raised to the consumer, in order; :meth:`close` (also on
+    leaving a ``with`` block) stops the thread and waits for it.
+    """
+
+    _DONE = object()
+
+    def __init__(self, items: Iterable[_T], depth: int, name: str) -> None:
+        self._items = items
+        self._queue: queue.Queue[tuple[object, BaseException | None]] = queue.Queue(depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _put(self, item: tuple[object, BaseException | None]) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for item in self._items:
+                if not self._put((item, None)):
+                    return
+        except BaseException as exc:  # handed to the consumer, who raises it
+            self._put((self._DONE, exc))
+            return
+        finally:
+            close = getattr(self._items, "close", None)
+            if close is not None:
+                close()
+        self._put((self._DONE, None))
+
+    def __iter__(self) -> Iterator[_T]:
+        while True:
+            item, error = self._queue.get()
+            if error is not None:
+                raise error
+            if item is self._DONE:
+                return
+            yield cast(_T, item)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def __enter__(self) -> _Ahead[_T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One batch ready to store: validated, enriched, its rejects redacted."""
+
+    file_index: int
+    position: int
+    """Bytes of the file read once this batch was, for the progress bar."""
+    write: BatchWrite
+
 
 
 @dataclass
@@ -132,46 +216,57 @@ def ingest_paths(
         disable=not progress,
         transient=False,
     )
+
+    def read_all() -> Iterator[tuple[int, RawBatch]]:
+        for index, (path, file_format) in enumerate(sources):
+            for raw in read_source(path, file_format, batch_bytes, batch_rows):
+                yield index, raw
+
+    def prepare(raws: Iterable[tuple[int, RawBatch]]) -> Iterator[_Prepared]:
+        for index, raw in raws:
+            validated = validator.validate(raw, run_id)
+            enriched = run_enrichers(validated.events, enrichers)
+            rejected = validated.rejected
+            if raw_redactor is not None and rejected.num_rows:
+                rejected = rejected.set_column(
+                    rejected.schema.get_field_index("raw"), "raw",
+                    raw_redactor(rejected["raw"].combine_chunks()),
+                )
+            yield _Prepared(index, raw.position, BatchWrite(
+                run_id=run_id,
+                events=enriched.events,
+                rejected=rejected,
+                annotations=enriched.annotations,
+                records_read=validated.records_read,
+                duplicates_in_run=validated.duplicates_in_batch,
+            ))
+
+    sizes = [path.stat().st_size for path, _ in sources]
+    summary.files = [FileSummary(source=str(path)) for path, _ in sources]
     started = time.perf_counter()
     status = "failed"
     try:
-        with bar:
+        with (bar, store.batch_writes(),
+              _Ahead(read_all(), PIPELINE_DEPTH, "cxloop-ingest-read") as raws,
+              _Ahead(prepare(raws), PIPELINE_DEPTH, "cxloop-ingest-validate") as prepared):
             task = bar.add_task("", total=total_bytes, events=0)
-            done_bytes = 0
-            for path, file_format in sources:
-                per_file = FileSummary(source=str(path))
-                summary.files.append(per_file)
-                bar.update(task, description=path.name)
-                for raw in read_source(path, file_format, batch_bytes, batch_rows):
-                    validated = validator.validate(raw, run_id)
-                    enriched = run_enrichers(validated.events, enrichers)
-                    rejected = validated.rejected
-                    if raw_redactor is not None and rejected.num_rows:
-                        rejected = rejected.set_column(
-                            rejected.schema.get_field_index("raw"), "raw",
-                            raw_redactor(rejected["raw"].combine_chunks()),
-                        )
-                    outcome = store.write_batch(
-                        BatchWrite(
-                            run_id=run_id,
-                            events=enriched.events,
-                            rejected=rejected,
-                            annotations=enriched.annotations,
-                            records_read=validated.records_read,
-                            duplicates_in_run=validated.duplicates_in_batch,
-                        )
-                    )
-                    for target in (per_file, summary):
-                        target.records_read += outcome.records_read
-                        target.accepted += outcome.accepted
-                        target.duplicates += outcome.duplicates
-                        target.rejected += outcome.rejected
-                    for name in rejected["field"].to_pylist():
-                        summary.reject_reasons[name] = summary.reject_reasons.get(name, 0) + 1
-                    bar.update(task, completed=done_bytes + raw.position,
-                               events=f"{summary.records_read:,}")
-                done_bytes += path.stat().st_size
-                bar.update(task, completed=done_bytes)
+            current = -1
+            for batch in prepared:
+                if batch.file_index != current:
+                    current = batch.file_index
+                    bar.update(task, description=sources[current][0].name)
+                outcome = store.write_batch(batch.write)
+                per_file = summary.files[batch.file_index]
+                for target in (per_file, summary):
+                    target.records_read += outcome.records_read
+                    target.accepted += outcome.accepted
+                    target.duplicates += outcome.duplicates
+                    target.rejected += outcome.rejected
+                for name in batch.write.rejected["field"].to_pylist():
+                    summary.reject_reasons[name] = summary.reject_reasons.get(name, 0) + 1
+                bar.update(task, completed=sum(sizes[: batch.file_index]) + batch.position,
+                           events=f"{summary.records_read:,}")
+            bar.update(task, completed=total_bytes)
         status = "completed"
     finally:
         summary.seconds = time.perf_counter() - started

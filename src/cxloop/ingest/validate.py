@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+from duckdb.func import FunctionNullHandling, PythonUDFType
+from duckdb.sqltypes import VARCHAR
 
 from cxloop.schema import ACTORS, CHANNELS, EVENT_ARROW_SCHEMA, IDENTIFIER_TYPES, MAX_TEXT_BYTES
 from cxloop.schema.identifiers import MAX_IDENTIFIER_LENGTH, normalize_phones
@@ -90,16 +92,19 @@ _TYPED_STRUCT = (
 """One parse of a record: every field as text (numbers too: checked by casting, so a wrong type
 is reported rather than silently nulled), identifiers and attributes as JSON."""
 
-# One parse of each record into its known fields, plus its top-level keys (for unknown fields).
 _PARSE_SQL = f"""
-WITH typed AS (
-  SELECT record_no, record, try(json_type(record)) AS jtype FROM _cx_raw
-)
 SELECT record_no, record, jtype,
        CASE WHEN jtype = 'OBJECT' THEN from_json(record, '{_TYPED_STRUCT}') END AS j,
        CASE WHEN jtype = 'OBJECT' THEN json_keys(record) END AS keys
-FROM typed
+FROM (SELECT record_no, record, try(json_type(record)) AS jtype FROM _cx_raw)
 """
+"""One parse of each record into its known fields, plus its top-level keys (for unknown
+fields). Records that are not JSON objects keep ``j`` and ``keys`` NULL."""
+
+_KNOWN_PRESENT = " + ".join(f"(j.{f} IS NOT NULL)::INTEGER" for f in KNOWN_FIELDS)
+"""SQL: how many known fields a record has with a non-null value. Each is one of its keys, so
+when the record has exactly that many keys, none of them is unknown (the exact list filter,
+which costs a lambda per key, runs only for the other records)."""
 
 
 def _str(field: str) -> str:
@@ -116,7 +121,9 @@ def _is_wrong_string(field: str) -> str:
     )
 
 
-def _fields_sql(settings: ValidationSettings) -> str:
+def _fields_sql() -> str:
+    """SQL: the known fields of each parsed record as typed columns, and the raw texts the checks
+    quote. Identifiers and attributes keep their JSON type, decided once here."""
     # ids, codes and names are trimmed; a message's text is kept exactly as sent
     strings = ",\n  ".join(
         (f"nullif(j.{f}, '') AS {f}" if f == "text" else f"{_str(f)} AS {f}")
@@ -124,7 +131,9 @@ def _fields_sql(settings: ValidationSettings) -> str:
     )
     return f"""
 SELECT record_no, record, jtype,
-  list_filter(keys, k -> NOT list_contains({_sql_list(KNOWN_FIELDS)}, k)) AS extra_keys,
+  CASE WHEN len(keys) = {_KNOWN_PRESENT} THEN []::VARCHAR[]
+       ELSE list_filter(keys, k -> NOT list_contains({_sql_list(KNOWN_FIELDS)}, k))
+  END AS extra_keys,
   {strings},
   j.occurred_at AS occurred_at_raw,
   try_cast(j.occurred_at AS TIMESTAMPTZ) AS occurred_at,
@@ -134,11 +143,10 @@ SELECT record_no, record, jtype,
   coalesce(j.scores.csat, j.csat) AS csat_raw,
   coalesce(j.scores.nps, j.nps) AS nps_raw,
   coalesce(j.scores.ces, j.ces) AS ces_raw,
-  CASE WHEN list_contains(keys, 'scores') AND j.scores IS NULL
+  CASE WHEN j.scores IS NULL AND list_contains(keys, 'scores')
        THEN json_type(json_extract(record, '$.scores')) END AS scores_type,
-  CASE WHEN json_type(j.attributes) = 'VARCHAR' THEN try(json(j.attributes->>'$'))
-       ELSE j.attributes END AS attributes_json,
-  j.attributes AS attributes_raw,
+  j.attributes AS attributes_raw, json_type(j.attributes) AS attributes_raw_type,
+  j.identifiers AS ids_raw, json_type(j.identifiers) AS ids_raw_type,
   list_filter([
     {" ".join(f"CASE WHEN {_is_wrong_string(f)} THEN '{f}' END," for f in _STRING_FIELDS)}
     NULL
@@ -146,7 +154,79 @@ SELECT record_no, record, jtype,
   strlen(j.text) AS text_bytes,
   {MAX_TEXT_BYTES} AS text_limit
 FROM _cx_parsed
-WHERE jtype = 'OBJECT'
+"""
+
+
+# Identifiers and attributes may arrive as a JSON string holding the object (CSV, Parquet): such
+# a string is read as that object. The type of the JSON value is computed once per record.
+_JSON_VALUES_SQL = """
+SELECT *,
+  CASE WHEN attributes_raw_type = 'VARCHAR' THEN json_type(attributes_json)
+       ELSE attributes_raw_type END AS attributes_type,
+  CASE WHEN ids_raw_type = 'VARCHAR' THEN json_type(ids_json) ELSE ids_raw_type END AS ids_type
+FROM (
+  SELECT *,
+    CASE WHEN attributes_raw_type = 'VARCHAR' THEN try(json(attributes_raw->>'$'))
+         ELSE attributes_raw END AS attributes_json,
+    CASE WHEN ids_raw_type = 'VARCHAR' THEN try(json(ids_raw->>'$')) ELSE ids_raw END AS ids_json
+  FROM _cx_fields
+)
+"""
+
+# Each record's identifiers as a list of {type, value} pairs (both forms, object and list), then
+# one item per value (a value may be a list of strings), normalized: emails lower-cased, phones
+# compacted and turned into E.164 by cx_e164 (phonenumbers, each distinct number parsed once).
+_ID_PAIRS = """
+CASE
+  WHEN ids_type = 'OBJECT' THEN list_transform(
+    map_entries(try_cast(ids_json AS MAP(VARCHAR, JSON))), e -> {'t': e.key, 'v': e.value})
+  WHEN ids_type = 'ARRAY' THEN list_transform(
+    try_cast(ids_json AS STRUCT(type VARCHAR, value JSON)[]), s -> {'t': s.type, 'v': s.value})
+END"""
+
+_ID_ITEMS_SQL = f"""
+SELECT *, coalesce(flatten(list_transform(
+    list_filter(
+      list_transform({_ID_PAIRS}, p -> {{'t': lower(trim(p.t)), 'v': p.v, 'vt': json_type(p.v)}}),
+      p -> p.v IS NOT NULL AND p.vt <> 'NULL'),
+    p -> list_transform(
+      CASE WHEN p.vt = 'ARRAY' THEN try_cast(p.v AS VARCHAR[]) ELSE [p.v->>'$'] END,
+      raw -> {{'t': p.t, 'vt': p.vt, 'raw': raw,
+              'norm': CASE
+                WHEN p.vt = 'OBJECT' OR raw IS NULL THEN NULL
+                WHEN p.t = 'email' THEN lower(trim(raw))
+                -- formatting variants of one number collapse before the phone parser sees them
+                WHEN p.t = 'phone' THEN regexp_replace(trim(raw), '[\\s().\\-]', '', 'g')
+                ELSE trim(raw)
+              END}}))), []) AS id_items
+FROM _cx_json
+"""
+
+_ID_VALUED_SQL = """
+SELECT *, list_transform(id_items, i -> {'t': i.t, 'vt': i.vt, 'raw': i.raw, 'norm': i.norm,
+  'value': CASE WHEN i.t = 'phone' THEN cx_e164(i.norm) ELSE i.norm END}) AS id_valued
+FROM _cx_ids
+"""
+
+_ID_CHECKED_SQL = f"""
+SELECT *, list_transform(id_valued, i -> {{
+  't': i.t, 'value': i.value, 'field': coalesce('identifiers.' || i.t, 'identifiers'),
+  'error': CASE
+    WHEN i.t IS NULL OR i.t = '' THEN 'an identifier has no type'
+    WHEN NOT (list_contains({_sql_list(IDENTIFIER_TYPES)}, i.t)
+              OR regexp_matches(i.t, '^external:[a-z0-9_][a-z0-9_.-]{{0,63}}$'))
+      THEN 'unknown identifier type ' || left(i.t, 40) ||
+           ' (use {", ".join(IDENTIFIER_TYPES)} or external:<name>)'
+    WHEN i.vt = 'OBJECT' THEN i.t || ' must be a string or a list of strings'
+    WHEN i.norm IS NULL OR i.norm = '' THEN i.t || ' is empty'
+    WHEN length(i.norm) > {MAX_IDENTIFIER_LENGTH}
+      THEN i.t || ' is longer than {MAX_IDENTIFIER_LENGTH} characters'
+    WHEN i.t = 'email' AND NOT regexp_matches(i.norm, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
+      THEN i.t || ' ' || left(i.raw, 60) || ' is not an email address'
+    WHEN i.t = 'phone' AND i.value IS NULL
+      THEN i.t || ' ' || left(i.raw, 60) || ' is not a phone number'
+  END}}) AS id_checked
+FROM _cx_id_valued
 """
 
 
@@ -164,7 +244,9 @@ def _checks(settings: ValidationSettings, now: dt.datetime) -> list[tuple[str, s
         ("occurred_at_raw IS NOT NULL AND occurred_at IS NULL", "'occurred_at'",
          "'occurred_at ' || left(occurred_at_raw, 60) || "
          "' is not a date and time (ISO 8601, e.g. 2026-03-01T10:00:00Z)'"),
-        (f"occurred_at IS NOT NULL AND NOT regexp_matches(trim(occurred_at_raw), '{tz_pattern}')",
+        # a trailing Z settles the time zone without the regular expression
+        (f"occurred_at IS NOT NULL AND NOT (suffix(occurred_at_raw, 'Z') OR "
+         f"regexp_matches(trim(occurred_at_raw), '{tz_pattern}'))",
          "'occurred_at'",
          "'occurred_at ' || left(occurred_at_raw, 60) || ' has no time zone (add Z or +01:00)'"),
         (f"(occurred_at < TIMESTAMPTZ '{min_time}' OR occurred_at > TIMESTAMPTZ '{max_time}')",
@@ -201,8 +283,8 @@ def _checks(settings: ValidationSettings, now: dt.datetime) -> list[tuple[str, s
          "'scores must be an object like {\"csat\": 4}'"),
         ("currency IS NOT NULL AND NOT regexp_matches(currency, '^[A-Za-z]{3}$')", "'currency'",
          "'currency ' || left(currency, 20) || ' is not a three-letter ISO 4217 code'"),
-        ("attributes_raw IS NOT NULL AND json_type(attributes_raw) <> 'NULL' AND "
-         "(attributes_json IS NULL OR json_type(attributes_json) <> 'OBJECT')",
+        ("attributes_raw IS NOT NULL AND attributes_raw_type <> 'NULL' AND "
+         "(attributes_json IS NULL OR attributes_type <> 'OBJECT')",
          "'attributes'", "'attributes must be a JSON object'"),
         ("len(wrong_type_fields) > 0", "wrong_type_fields[1]",
          "wrong_type_fields[1] || ' must be a string, not an object or list'"),
@@ -210,10 +292,17 @@ def _checks(settings: ValidationSettings, now: dt.datetime) -> list[tuple[str, s
     return checks
 
 
+_SHAPE_ERROR = (
+    "{'field': 'identifiers', 'reason': 'identifiers must be an object {\"email\": \"…\"} or a "
+    "list of {\"type\", \"value\"}'}"
+)
+
+
 def _checks_sql(settings: ValidationSettings, now: dt.datetime) -> str:
-    """Checked records: ``errors`` lists {field, reason} of every failed check. The list is
-    built only for records that fail one (a cheap OR of the conditions decides), so valid
-    records cost a few vectorized comparisons."""
+    """Checked records: ``all_errors`` lists {field, reason} of every failed check, field checks
+    first, then the identifiers' shape or their errors (joined into one reason). The list is built
+    only for records that fail one (a cheap OR of the conditions decides), so valid records cost a
+    few vectorized comparisons."""
     checks = _checks(settings, now)
     any_failed = " OR ".join(f"coalesce({cond}, false)" for cond, _, _ in checks)
     items = ",\n    ".join(
@@ -221,159 +310,103 @@ def _checks_sql(settings: ValidationSettings, now: dt.datetime) -> str:
         for cond, field, reason in checks
     )
     return f"""
-SELECT *, CASE WHEN {any_failed} THEN list_filter([
+SELECT *,
+  CASE WHEN {any_failed} THEN list_filter([
     {items}
-  ], x -> x IS NOT NULL) ELSE [] END AS errors
-FROM _cx_fields
+  ], x -> x IS NOT NULL) ELSE [] END AS errors,
+  ids_raw IS NOT NULL AND coalesce(ids_type, 'INVALID') NOT IN ('OBJECT', 'ARRAY', 'NULL')
+    AS ids_bad_shape,
+  list_filter(id_checked, i -> i.error IS NOT NULL) AS id_errors
+FROM _cx_id_checked
 """
 
-
-_IDS_JSON = (
-    "CASE WHEN json_type(j.identifiers) = 'VARCHAR' THEN try(json(j.identifiers->>'$')) "
-    "ELSE j.identifiers END"
-)
-"""Identifiers as JSON; a string holding a JSON object (CSV, Parquet) is read as that object."""
-
-_IDENTIFIERS_SQL = f"""
-WITH src AS (
-  SELECT record_no, ids, json_type(ids) AS t FROM (
-    SELECT record_no, {_IDS_JSON} AS ids
-    FROM _cx_parsed WHERE jtype = 'OBJECT' AND j.identifiers IS NOT NULL)
-), pairs AS (
-  SELECT record_no, e.key AS id_type, e.value AS v
-  FROM (SELECT record_no, unnest(map_entries(try_cast(ids AS MAP(VARCHAR, JSON)))) AS e
-        FROM src WHERE t = 'OBJECT')
-  UNION ALL
-  SELECT record_no, s.type AS id_type, s.value AS v
-  FROM (SELECT record_no, unnest(try_cast(ids AS STRUCT(type VARCHAR, value JSON)[])) AS s
-        FROM src WHERE t = 'ARRAY')
-), listed AS (
-  SELECT record_no, lower(trim(id_type)) AS id_type, json_type(v) AS vtype,
-         CASE WHEN json_type(v) = 'ARRAY' THEN try_cast(v AS VARCHAR[])
-              ELSE [v->>'$'] END AS vals
-  FROM pairs WHERE v IS NOT NULL AND json_type(v) <> 'NULL'
-), flat AS (
-  SELECT record_no, id_type, vtype, unnest(vals) AS raw_value FROM listed
-)
-SELECT record_no, id_type, raw_value, vtype,
-  CASE
-    WHEN vtype IN ('OBJECT', 'NULL') OR raw_value IS NULL THEN NULL
-    WHEN id_type = 'email' THEN lower(trim(raw_value))
-    -- formatting variants of one number collapse before the (cached) phone parser sees them
-    WHEN id_type = 'phone' THEN regexp_replace(trim(raw_value), '[\\s().\\-]', '', 'g')
-    ELSE trim(raw_value)
-  END AS value
-FROM flat
-"""
-
-_IDENTIFIER_ERRORS_SQL = f"""
-SELECT i.record_no, i.id_type,
-  CASE WHEN i.id_type = 'phone' THEN p.e164 ELSE i.value END AS value,
-  CASE
-    WHEN i.id_type IS NULL OR i.id_type = '' THEN 'an identifier has no type'
-    WHEN NOT (list_contains({_sql_list(IDENTIFIER_TYPES)}, i.id_type)
-              OR regexp_matches(i.id_type, '^external:[a-z0-9_][a-z0-9_.-]{{0,63}}$'))
-      THEN 'unknown identifier type ' || left(i.id_type, 40) ||
-           ' (use {", ".join(IDENTIFIER_TYPES)} or external:<name>)'
-    WHEN i.vtype = 'OBJECT' THEN i.id_type || ' must be a string or a list of strings'
-    WHEN i.value IS NULL OR i.value = '' THEN i.id_type || ' is empty'
-    WHEN length(i.value) > {MAX_IDENTIFIER_LENGTH} THEN i.id_type || ' is longer than
-      {MAX_IDENTIFIER_LENGTH} characters'
-    WHEN i.id_type = 'email' AND NOT regexp_matches(i.value, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
-      THEN i.id_type || ' ' || left(i.raw_value, 60) || ' is not an email address'
-    WHEN i.id_type = 'phone' AND p.e164 IS NULL
-      THEN i.id_type || ' ' || left(i.raw_value, 60) || ' is not a phone number'
-  END AS error
-FROM _cx_ids i LEFT JOIN _cx_phones p ON p.raw = i.value
-"""
 
 _RESULT_SQL = f"""
-WITH id_agg AS (
-  SELECT record_no,
-    list_sort(list(DISTINCT id_type || ':' || value) FILTER (WHERE error IS NULL)) AS identifiers,
-    min(CASE WHEN error IS NOT NULL THEN 'identifiers.' || id_type END) AS id_error_field,
-    string_agg(error, '; ') FILTER (WHERE error IS NOT NULL) AS id_error
-  FROM _cx_id_checked GROUP BY record_no
-), bad_shape AS (
-  SELECT record_no FROM _cx_parsed
-  WHERE jtype = 'OBJECT' AND j.identifiers IS NOT NULL
-    AND coalesce(json_type({_IDS_JSON}), 'INVALID') NOT IN ('OBJECT', 'ARRAY', 'NULL')
-)
-SELECT c.*, a.identifiers,
-  CASE WHEN b.record_no IS NOT NULL THEN list_append(c.errors, {{'field': 'identifiers',
-         'reason': 'identifiers must be an object {{"email": "…"}} or a list of {{"type", "value"}}'}})
-       WHEN a.id_error IS NOT NULL THEN list_append(c.errors, {{'field': a.id_error_field,
-         'reason': a.id_error}})
-       ELSE c.errors END AS all_errors
-FROM _cx_checked c
-LEFT JOIN id_agg a USING (record_no)
-LEFT JOIN bad_shape b USING (record_no)
+SELECT *,
+  CASE WHEN ids_bad_shape THEN list_append(errors, {_SHAPE_ERROR})
+       WHEN len(id_errors) > 0 THEN list_append(errors, {{
+         'field': list_min(list_transform(id_errors, i -> i.field)),
+         'reason': array_to_string(list_transform(id_errors, i -> i.error), '; ')}})
+       ELSE errors END AS all_errors
+FROM _cx_checked
 """
 
 
 def _event_select(run_id: str, source: str) -> str:
-    """SQL select-list of the canonical event columns from ``r`` (result) and ``p`` (parsed)."""
+    """SQL select-list of the canonical event columns of a checked record."""
     return f"""
-  r.event_id, r.occurred_at, lower(r.channel) AS channel, r.type,
-  coalesce(r.identifiers, []::VARCHAR[]) AS identifiers,
-  r.conversation_id, r.session_id, lower(r.actor) AS actor, r.agent_id, r.queue, r.text,
-  r.duration_s, r.wait_s,
-  try_cast(r.csat_raw AS DOUBLE)::SMALLINT AS csat,
-  try_cast(r.nps_raw AS DOUBLE)::SMALLINT AS nps,
-  try_cast(r.ces_raw AS DOUBLE)::SMALLINT AS ces,
-  r.value, upper(r.currency) AS currency,
+  event_id, occurred_at, lower(channel) AS channel, type,
+  CASE WHEN len(id_checked) = 0 THEN []::VARCHAR[]
+       ELSE list_sort(list_distinct(list_transform(
+         list_filter(id_checked, i -> i.error IS NULL), i -> i.t || ':' || i.value)))
+  END AS identifiers,
+  conversation_id, session_id, lower(actor) AS actor, agent_id, queue, text,
+  duration_s, wait_s,
+  try_cast(csat_raw AS DOUBLE)::SMALLINT AS csat,
+  try_cast(nps_raw AS DOUBLE)::SMALLINT AS nps,
+  try_cast(ces_raw AS DOUBLE)::SMALLINT AS ces,
+  value, upper(currency) AS currency,
   CASE
-    WHEN len(r.extra_keys) > 0 THEN json_merge_patch(
-      coalesce(CASE WHEN json_type(r.attributes_json) = 'OBJECT' THEN r.attributes_json END,
-               '{{}}'::JSON),
-      json_object('_extra', json_merge_patch(p.record, '{_DROP_KNOWN}')))::VARCHAR
-    WHEN json_type(r.attributes_json) = 'OBJECT' AND r.attributes_json::VARCHAR <> '{{}}'
-      THEN r.attributes_json::VARCHAR
+    WHEN len(extra_keys) > 0 THEN json_merge_patch(
+      coalesce(CASE WHEN attributes_type = 'OBJECT' THEN attributes_json END, '{{}}'::JSON),
+      json_object('_extra', json_merge_patch(record, '{_DROP_KNOWN}')))::VARCHAR
+    WHEN attributes_type = 'OBJECT' AND attributes_json::VARCHAR <> '{{}}'
+      THEN attributes_json::VARCHAR
   END AS attributes,
   '{run_id}' AS ingest_run_id,
-  '{source}:' || p.record_no AS source"""
+  '{source}:' || record_no AS source"""
 
 
 class Validator:
-    """Validates raw batches in its own in-memory DuckDB connection (the vectorized engine)."""
+    """Validates raw batches in its own in-memory DuckDB connection (the vectorized engine).
 
-    def __init__(self, settings: ValidationSettings | None = None, threads: int = 2) -> None:
+    One statement per batch, single-threaded: ingest overlaps reading, validating and storing on
+    threads of its own, which keeps the cores busier than DuckDB's workers on one statement.
+    """
+
+    def __init__(self, settings: ValidationSettings | None = None, threads: int = 1) -> None:
         self.settings = settings or ValidationSettings()
         self.con = duckdb.connect(":memory:", config={"threads": threads})
         self.con.execute("SET TimeZone = 'UTC'")
         self._phone_cache: dict[str, str | None] = {}
+        # called once per phone number (a dictionary hit once seen): cheaper than an Arrow
+        # function, whose fixed cost per call is paid for every small vector a lambda hands it
+        self.con.create_function(
+            "cx_e164", self._e164, [VARCHAR], VARCHAR, type=PythonUDFType.NATIVE,
+            null_handling=FunctionNullHandling.SPECIAL, side_effects=False,
+        )
 
     def close(self) -> None:
         self.con.close()
 
-    def _chain(self, now: dt.datetime) -> str:
-        """The CTE chain from raw records to checked records with their identifiers."""
-        return (
-            f"WITH _cx_parsed AS ({_PARSE_SQL}), _cx_fields AS ({_fields_sql(self.settings)}), "
-            f"_cx_checked AS ({_checks_sql(self.settings, now)}), _cx_ids AS ({_IDENTIFIERS_SQL})"
-        )
-
-    def _register_phones(self) -> None:
-        """Parse each distinct phone number once (cached across batches) with ``phonenumbers``."""
-        light = (
-            "WITH _cx_parsed AS (SELECT record_no, 'OBJECT' AS jtype, "
-            "{'identifiers': try(json_extract(record, '$.identifiers'))} AS j FROM _cx_raw "
-            # only records that mention a phone can hold one, in any of the identifier forms
-            "WHERE contains(record, '\"phone\"')), "
-            f"_cx_ids AS ({_IDENTIFIERS_SQL}) "
-            "SELECT DISTINCT value FROM _cx_ids WHERE id_type = 'phone' AND value IS NOT NULL"
-        )
-        raws = self.con.execute(light).to_arrow_table()["value"].to_pylist()
+    def _e164(self, raw: str | None) -> str | None:
+        """E.164 of a compacted phone number (``None`` where it is not one), parsed once with
+        ``phonenumbers`` and cached across batches."""
+        if raw is None:
+            return None
         cache = self._phone_cache
-        missing = [r for r in raws if r not in cache]
-        if len(cache) + len(missing) > 2_000_000:
-            cache.clear()
-        cache.update(normalize_phones(missing, self.settings.default_region))
-        table = pa.table(
-            {"raw": raws, "e164": [cache[r] for r in raws]},
-            schema=pa.schema([("raw", pa.string()), ("e164", pa.string())]),
-        )
-        self.con.register("_cx_phones", table)
+        try:
+            return cache[raw]
+        except KeyError:
+            if len(cache) >= 2_000_000:
+                cache.clear()
+            e164 = normalize_phones([raw], self.settings.default_region)[raw]
+            cache[raw] = e164
+            return e164
+
+    def _sql(self, now: dt.datetime, run_id: str, source: str) -> str:
+        """The statement from raw records to checked records (one pipeline, no joins)."""
+        return f"""
+WITH _cx_parsed AS ({_PARSE_SQL}), _cx_fields AS ({_fields_sql()}),
+  _cx_json AS ({_JSON_VALUES_SQL}), _cx_ids AS ({_ID_ITEMS_SQL}),
+  _cx_id_valued AS ({_ID_VALUED_SQL}), _cx_id_checked AS ({_ID_CHECKED_SQL}), _cx_checked AS ({_checks_sql(self.settings, now)}),
+  _cx_result AS ({_RESULT_SQL})
+SELECT record_no, jtype, {_event_select(run_id, source)},
+  CASE WHEN jtype IS DISTINCT FROM 'OBJECT' OR len(all_errors) > 0 THEN all_errors END
+    AS all_errors,
+  CASE WHEN jtype IS DISTINCT FROM 'OBJECT' OR len(all_errors) > 0 THEN record END AS bad_record
+FROM _cx_result
+"""
 
     def validate(self, batch: RawBatch, run_id: str) -> ValidatedBatch:
         """Split ``batch`` into valid canonical events and rejects."""
@@ -382,33 +415,28 @@ class Validator:
         source = batch.source.replace("'", "''")
         con.register("_cx_raw", batch.records)
         try:
-            self._register_phones()
-            result = con.execute(
-                f"""{self._chain(now)}, _cx_id_checked AS ({_IDENTIFIER_ERRORS_SQL}),
-                _cx_result AS ({_RESULT_SQL})
-                SELECT p.record_no, p.jtype, r.all_errors, {_event_select(run_id, source)},
-                  CASE WHEN p.jtype IS DISTINCT FROM 'OBJECT' OR len(r.all_errors) > 0
-                       THEN p.record END AS bad_record
-                FROM _cx_parsed p LEFT JOIN _cx_result r USING (record_no)
-                """
-            ).to_arrow_table()
+            result = con.execute(self._sql(now, run_id, source)).to_arrow_table()
         finally:
             con.unregister("_cx_raw")
-            con.unregister("_cx_phones")
-        result = result.sort_by("record_no")
+        numbers = result["record_no"]
+        if len(numbers) > 1 and not pc.all(pc.greater(numbers[1:], numbers[:-1])).as_py():
+            result = result.sort_by("record_no")  # one pipeline keeps the order; never rely on it
         is_bad = pc.is_valid(result["bad_record"])
-        candidates = result.filter(pc.invert(is_bad))
+        candidates = result.filter(pc.invert(is_bad)) if result.num_rows else result
         # the first occurrence of an event_id in the batch is the event; later ones are duplicates
         first = candidates.group_by("event_id", use_threads=False).aggregate(
             [("record_no", "min")]
         )
-        keep = pc.is_in(candidates["record_no"], value_set=first["record_no_min"])
-        events = candidates.filter(keep).select(EVENT_ARROW_SCHEMA.names).cast(EVENT_ARROW_SCHEMA)
-        rejected = self._rejects(batch, result.filter(is_bad), run_id, now)
+        if first.num_rows < candidates.num_rows:
+            keep = pc.is_in(candidates["record_no"], value_set=first["record_no_min"])
+            candidates = candidates.filter(keep)
+        events = candidates.select(EVENT_ARROW_SCHEMA.names).cast(EVENT_ARROW_SCHEMA)
+        bad = result.filter(is_bad)
+        rejected = self._rejects(batch, bad, run_id, now)
         return ValidatedBatch(
             events=events,
             rejected=rejected,
-            duplicates_in_batch=candidates.num_rows - events.num_rows,
+            duplicates_in_batch=result.num_rows - bad.num_rows - events.num_rows,
             records_read=batch.size,
         )
 

@@ -7,6 +7,7 @@ through :meth:`Store.ibis` (Ibis expressions run unchanged on every engine); ing
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from abc import ABC, abstractmethod
@@ -192,6 +193,12 @@ class Store(ABC):
             duplicates=duplicates,
             rejected=batch.rejected.num_rows,
         )
+
+    def batch_writes(self) -> contextlib.AbstractContextManager[None]:
+        """A context around a run of :meth:`write_batch` calls (one ingest run), in which an
+        engine may tune itself for many bulk inserts. Each batch stays one atomic transaction.
+        The default does nothing."""
+        return contextlib.nullcontext()
 
     @final
     def finish_run(self, run_id: str, status: str) -> None:

@@ -1,0 +1,183 @@
+"""Ingest's overlapped steps and the DuckDB store's fresh-run shortcut: same outcome, errors
+raised, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+import cxloop.ingest.pipeline as pipeline
+from cxloop.ingest import ingest_paths
+from cxloop.ingest.validate import RawBatch
+from cxloop.store import BatchWrite, Store, open_store
+
+
+def event(i: int | str, **change: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "event_id": f"e-{i}", "occurred_at": "2026-03-01T10:00:00Z", "channel": "chat",
+        "type": "message", "identifiers": {"email": f"user{i}@example.com"},
+    }
+    base.update(change)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def write_jsonl(path: Path, records: list[Any]) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
+    return path
+
+
+def test_ahead_yields_in_order_and_raises_the_producers_error() -> None:
+    def numbers() -> Iterator[int]:
+        yield from range(5)
+        raise ValueError("the reader broke at record 6")
+
+    seen: list[int] = []
+    with pytest.raises(ValueError, match="record 6"), \
+            pipeline._Ahead(numbers(), 1, "test") as ahead:
+        for n in ahead:
+            seen.append(n)
+    assert seen == [0, 1, 2, 3, 4]
+
+
+def test_ahead_stops_its_thread_when_the_consumer_stops_early() -> None:
+    closed = threading.Event()
+
+    def endless() -> Iterator[int]:
+        try:
+            n = 0
+            while True:
+                yield n
+                n += 1
+        finally:
+            closed.set()
+
+    ahead = pipeline._Ahead(endless(), 1, "test")
+    assert next(iter(ahead)) == 0
+    ahead.close()
+    assert closed.is_set()
+    assert not ahead._thread.is_alive()
+
+
+@pytest.mark.parametrize("step", ["read", "validate", "store"])
+def test_an_error_in_any_step_fails_the_run_and_keeps_whole_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [event(i) for i in range(300)])
+    real_read = pipeline.read_source
+    real_validate = pipeline.Validator.validate
+    calls = {"n": 0}
+
+    def second_time(what: str) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError(f"{what} failed on purpose")
+
+    def read_source(*args: Any, **kwargs: Any) -> Iterator[RawBatch]:
+        for raw in real_read(*args, **kwargs):
+            second_time("read")
+            yield raw
+
+    def validate(self: Any, batch: RawBatch, run_id: str) -> Any:
+        second_time("validate")
+        return real_validate(self, batch, run_id)
+
+    with open_store(str(tmp_path / "s.duckdb")) as store:
+        real_write = store.write_batch
+
+        def write_batch(batch: BatchWrite) -> Any:
+            second_time("store")
+            return real_write(batch)
+
+        if step == "read":
+            monkeypatch.setattr(pipeline, "read_source", read_source)
+        elif step == "validate":
+            monkeypatch.setattr(pipeline.Validator, "validate", validate)
+        else:
+            monkeypatch.setattr(store, "write_batch", write_batch)
+        with pytest.raises(RuntimeError, match=f"{step} failed on purpose"):
+            ingest_paths([path], store, batch_bytes=2000)
+        run = store.runs()[0]
+        stored = store.count("events")
+        assert run.status == "failed"
+        assert run.accepted == stored > 0  # the first batch, whole, and its counters
+        assert store.query("SELECT current_setting('threads') AS t")["t"][0].as_py() > 0
+    assert threading.active_count() < 5  # no step left running
+
+
+def test_duplicates_across_batches_of_a_fresh_run_are_found(tmp_path: Path) -> None:
+    records = [event(i) for i in range(200)] + [event(i) for i in range(0, 200, 7)]
+    path = write_jsonl(tmp_path / "in.jsonl", records)
+    with open_store(str(tmp_path / "s.duckdb")) as store:
+        summary = ingest_paths([path], store, batch_bytes=3000)
+        assert (summary.accepted, summary.duplicates) == (200, 29)
+        assert store.count("events") == 200
+        distinct = store.query("SELECT count(DISTINCT event_id) AS n FROM events")["n"][0]
+        assert distinct.as_py() == 200
+
+
+def events_table(*ids: str) -> pa.Table:
+    from cxloop.schema import EVENT_ARROW_SCHEMA
+
+    n = len(ids)
+    columns: dict[str, Any] = {f.name: pa.nulls(n, f.type) for f in EVENT_ARROW_SCHEMA}
+    columns["event_id"] = pa.array(ids)
+    columns["occurred_at"] = pa.array([0] * n, pa.timestamp("us", tz="UTC"))
+    columns["channel"] = pa.array(["web"] * n)
+    columns["type"] = pa.array(["page_view"] * n)
+    columns["identifiers"] = pa.array([[]] * n, pa.list_(pa.string()))
+    columns["ingest_run_id"] = pa.array(["r"] * n)
+    columns["source"] = pa.array(["f:1"] * n)
+    return pa.table(columns, schema=EVENT_ARROW_SCHEMA)
+
+
+def batch(*ids: str) -> BatchWrite:
+    from cxloop.store import REJECTED_SCHEMA
+
+    return BatchWrite(run_id="r", events=events_table(*ids),
+                      rejected=REJECTED_SCHEMA.empty_table(), records_read=len(ids))
+
+
+def test_a_hash_collision_takes_the_exact_path_and_loses_nothing(tmp_path: Path) -> None:
+    with open_store(str(tmp_path / "s.duckdb")) as store:
+        store.start_run("r", [], "test")
+        with store.batch_writes():
+            assert store.write_batch(batch("a", "b")).accepted == 2
+            # pretend "c" collides with an id this run stored: the anti-join decides
+            hashes = store.query("SELECT hash('c') AS h")["h"].to_numpy()
+            seen = np.sort(np.concatenate([store._run_hashes, hashes]))  # type: ignore[attr-defined]
+            store._run_hashes = seen  # type: ignore[attr-defined]
+            outcome = store.write_batch(batch("c", "a"))
+        assert (outcome.accepted, outcome.duplicates) == (1, 1)
+        assert sorted(store.query("SELECT event_id FROM events")["event_id"].to_pylist()) == [
+            "a", "b", "c"]
+
+
+def test_another_writer_in_the_process_turns_the_shortcut_off(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.duckdb")
+    with open_store(db) as store:
+        store.start_run("r", [], "test")
+        with store.batch_writes():
+            store.write_batch(batch("a"))
+            other: Store = open_store(db)  # the same database, another connection
+            other.start_run("o", [], "test")
+            other.write_batch(batch("b"))
+            other.close()
+            outcome = store.write_batch(batch("b", "c"))
+        assert (outcome.accepted, outcome.duplicates) == (1, 1)
+        assert store.count("events") == 3
+
+
+def test_a_store_that_held_events_before_the_run_uses_the_anti_join(store: Store) -> None:
+    store.start_run("r", [], "test")
+    store.write_batch(batch("a"))
+    with store.batch_writes():
+        outcome = store.write_batch(batch("a", "b"))
+    assert (outcome.accepted, outcome.duplicates) == (1, 1)
+    assert store.count("events") == 2
