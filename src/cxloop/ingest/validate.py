@@ -173,6 +173,65 @@ FROM (
 )
 """
 
+_EMAIL_PATTERN = "'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'"
+_PHONE_PUNCTUATION = "'[\\s().\\-]'"
+
+_TYPED_IDS = "{" + ", ".join(f'"{t}": "VARCHAR"' for t in IDENTIFIER_TYPES) + "}"
+
+
+def _normalized_sql(id_type: str, raw: str) -> str:
+    """SQL: the normalized value of an identifier of a known type (before phone parsing)."""
+    if id_type == "email":
+        return f"lower(trim({raw}))"
+    if id_type == "phone":
+        # formatting variants of one number collapse before the phone parser sees them
+        return f"regexp_replace(trim({raw}), {_PHONE_PUNCTUATION}, '', 'g')"
+    return f"trim({raw})"
+
+
+# The common shape of identifiers — an object whose keys are built-in types, each holding one
+# string — is read as a typed struct: no list, no lambda. A record qualifies when no key is
+# followed by anything but a string, and it has as many keys as the struct found fields (so every
+# key is one of them, once). Its identifiers are then exactly what the general path below makes of
+# them, as long as each is valid: records with another shape or an invalid identifier (whose
+# error the general path words) take the general path.
+_FAST_IDS_SQL = f"""
+SELECT *,
+  CASE WHEN len(ids_keys) = {" + ".join(f"(tid.{t} IS NOT NULL)::INTEGER"
+                                        for t in IDENTIFIER_TYPES)}
+       THEN {{{", ".join(f"'{t}': {_normalized_sql(t, 'tid.' + t)}" for t in IDENTIFIER_TYPES)}}}
+  END AS fid
+FROM (
+  SELECT *,
+    CASE WHEN simple_ids THEN from_json(ids_raw, '{_TYPED_IDS}') END AS tid,
+    CASE WHEN simple_ids THEN json_keys(ids_raw) END AS ids_keys
+  FROM (SELECT *, ids_raw_type = 'OBJECT' AND NOT regexp_matches(ids_raw, '":\\s*[^"\\s]')
+                  AS simple_ids
+        FROM _cx_json)
+)
+"""
+
+_FAST_CHECKED_SQL = f"""
+SELECT *, fid IS NOT NULL AND {" AND ".join(
+    f"(fid.{t} IS NULL OR (fid.{t} <> '' AND length(fid.{t}) <= {MAX_IDENTIFIER_LENGTH}"
+    + (f" AND regexp_matches(fid.{t}, {_EMAIL_PATTERN})" if t == "email" else "")
+    + (" AND fid_e164 IS NOT NULL" if t == "phone" else "") + "))"
+    for t in IDENTIFIER_TYPES)} AS ids_fast
+FROM (
+  SELECT *, CASE WHEN fid.phone <> '' AND length(fid.phone) <= {MAX_IDENTIFIER_LENGTH}
+                 THEN cx_e164(fid.phone) END AS fid_e164
+  FROM _cx_fast_ids
+)
+"""
+
+_FAST_IDENTIFIERS = "list_filter([" + ", ".join(
+    f"'{t}:' || " + ("fid_e164" if t == "phone" else f"fid.{t}") for t in sorted(IDENTIFIER_TYPES)
+) + "], x -> x IS NOT NULL)"
+"""SQL: the identifiers of a record on the fast path, absent types dropped. Listed in the order
+of their type names, they are already sorted as ``list_sort`` sorts them (no type name is the
+start of another, so the type decides), and there is at most one per type."""
+
+
 # Each record's identifiers as a list of {type, value} pairs (both forms, object and list), then
 # one item per value (a value may be a list of strings), normalized: emails lower-cased, phones
 # compacted and turned into E.164 by cx_e164 (phonenumbers, each distinct number parsed once).
@@ -185,7 +244,7 @@ CASE
 END"""
 
 _ID_ITEMS_SQL = f"""
-SELECT *, coalesce(flatten(list_transform(
+SELECT *, CASE WHEN ids_fast THEN [] ELSE coalesce(flatten(list_transform(
     list_filter(
       list_transform({_ID_PAIRS}, p -> {{'t': lower(trim(p.t)), 'v': p.v, 'vt': json_type(p.v)}}),
       p -> p.v IS NOT NULL AND p.vt <> 'NULL'),
@@ -196,10 +255,10 @@ SELECT *, coalesce(flatten(list_transform(
                 WHEN p.vt = 'OBJECT' OR raw IS NULL THEN NULL
                 WHEN p.t = 'email' THEN lower(trim(raw))
                 -- formatting variants of one number collapse before the phone parser sees them
-                WHEN p.t = 'phone' THEN regexp_replace(trim(raw), '[\\s().\\-]', '', 'g')
+                WHEN p.t = 'phone' THEN regexp_replace(trim(raw), {_PHONE_PUNCTUATION}, '', 'g')
                 ELSE trim(raw)
-              END}}))), []) AS id_items
-FROM _cx_json
+              END}}))), []) END AS id_items
+FROM _cx_fast
 """
 
 _ID_VALUED_SQL = """
@@ -221,7 +280,7 @@ SELECT *, list_transform(id_valued, i -> {{
     WHEN i.norm IS NULL OR i.norm = '' THEN i.t || ' is empty'
     WHEN length(i.norm) > {MAX_IDENTIFIER_LENGTH}
       THEN i.t || ' is longer than {MAX_IDENTIFIER_LENGTH} characters'
-    WHEN i.t = 'email' AND NOT regexp_matches(i.norm, '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')
+    WHEN i.t = 'email' AND NOT regexp_matches(i.norm, {_EMAIL_PATTERN})
       THEN i.t || ' ' || left(i.raw, 60) || ' is not an email address'
     WHEN i.t = 'phone' AND i.value IS NULL
       THEN i.t || ' ' || left(i.raw, 60) || ' is not a phone number'
@@ -239,7 +298,9 @@ def _checks(settings: ValidationSettings, now: dt.datetime) -> list[tuple[str, s
     tz_pattern = r"([Zz]|[+-]\d{2}(:?\d{2})?|UTC)$"
     checks: list[tuple[str, str, str]] = [
         ("event_id IS NULL", "'event_id'", "'event_id is missing'"),
-        ("length(event_id) > 200", "'event_id'", "'event_id is longer than 200 characters'"),
+        # length counts characters, strlen bytes (free): only long texts are counted
+        ("strlen(event_id) > 200 AND length(event_id) > 200", "'event_id'",
+         "'event_id is longer than 200 characters'"),
         ("occurred_at_raw IS NULL", "'occurred_at'", "'occurred_at is missing'"),
         ("occurred_at_raw IS NOT NULL AND occurred_at IS NULL", "'occurred_at'",
          "'occurred_at ' || left(occurred_at_raw, 60) || "
@@ -257,7 +318,8 @@ def _checks(settings: ValidationSettings, now: dt.datetime) -> list[tuple[str, s
         (f"NOT list_contains({channels}, lower(channel))", "'channel'",
          f"'channel ' || left(channel, 40) || ' is not one of {', '.join(CHANNELS)}'"),
         ("type IS NULL", "'type'", "'type is missing'"),
-        ("length(type) > 100", "'type'", "'type is longer than 100 characters'"),
+        ("strlen(type) > 100 AND length(type) > 100", "'type'",
+         "'type is longer than 100 characters'"),
         (f"actor IS NOT NULL AND NOT list_contains({actors}, lower(actor))", "'actor'",
          f"'actor ' || left(actor, 40) || ' is not one of {', '.join(ACTORS)}'"),
         ("text_bytes > text_limit", "'text'",
@@ -336,7 +398,8 @@ def _event_select(run_id: str, source: str) -> str:
     """SQL select-list of the canonical event columns of a checked record."""
     return f"""
   event_id, occurred_at, lower(channel) AS channel, type,
-  CASE WHEN len(id_checked) = 0 THEN []::VARCHAR[]
+  CASE WHEN ids_fast THEN {_FAST_IDENTIFIERS}
+       WHEN len(id_checked) = 0 THEN []::VARCHAR[]
        ELSE list_sort(list_distinct(list_transform(
          list_filter(id_checked, i -> i.error IS NULL), i -> i.t || ':' || i.value)))
   END AS identifiers,
@@ -398,7 +461,8 @@ class Validator:
         """The statement from raw records to checked records (one pipeline, no joins)."""
         return f"""
 WITH _cx_parsed AS ({_PARSE_SQL}), _cx_fields AS ({_fields_sql()}),
-  _cx_json AS ({_JSON_VALUES_SQL}), _cx_ids AS ({_ID_ITEMS_SQL}),
+  _cx_json AS ({_JSON_VALUES_SQL}), _cx_fast_ids AS ({_FAST_IDS_SQL}),
+  _cx_fast AS ({_FAST_CHECKED_SQL}), _cx_ids AS ({_ID_ITEMS_SQL}),
   _cx_id_valued AS ({_ID_VALUED_SQL}), _cx_id_checked AS ({_ID_CHECKED_SQL}), _cx_checked AS ({_checks_sql(self.settings, now)}),
   _cx_result AS ({_RESULT_SQL})
 SELECT record_no, jtype, {_event_select(run_id, source)},
@@ -422,7 +486,8 @@ FROM _cx_result
         if len(numbers) > 1 and not pc.all(pc.greater(numbers[1:], numbers[:-1])).as_py():
             result = result.sort_by("record_no")  # one pipeline keeps the order; never rely on it
         is_bad = pc.is_valid(result["bad_record"])
-        candidates = result.filter(pc.invert(is_bad)) if result.num_rows else result
+        any_bad = result["bad_record"].null_count < result.num_rows
+        candidates = result.filter(pc.invert(is_bad)) if any_bad else result
         # the first occurrence of an event_id in the batch is the event; later ones are duplicates
         first = candidates.group_by("event_id", use_threads=False).aggregate(
             [("record_no", "min")]
@@ -431,7 +496,7 @@ FROM _cx_result
             keep = pc.is_in(candidates["record_no"], value_set=first["record_no_min"])
             candidates = candidates.filter(keep)
         events = candidates.select(EVENT_ARROW_SCHEMA.names).cast(EVENT_ARROW_SCHEMA)
-        bad = result.filter(is_bad)
+        bad = result.filter(is_bad) if any_bad else result.slice(0, 0)
         rejected = self._rejects(batch, bad, run_id, now)
         return ValidatedBatch(
             events=events,
