@@ -67,8 +67,8 @@ CXLOOP_SETUP = """
 import resource
 import ibis.backends.duckdb
 from cxloop.store import open_store
-from cxloop.journeys import build_journeys, save_build
-from cxloop.metrics import DIMENSIONS, FactTables, compute_metrics, metric_cascade
+from cxloop.journeys import build_journeys, save_build, stage_into
+from cxloop.metrics import DIMENSIONS, FactTables, compute_metrics_by, metric_cascade
 """
 
 WORK_CPU_START = """
@@ -84,14 +84,12 @@ out["work_cpu_seconds"] = _u.ru_utime + _u.ru_stime - _cpu0
 CXLOOP = WORK_CPU_START + """
 store = open_store({db!r})
 con = store.ibis()
-build = build_journeys(con.table({table!r}))
+build = build_journeys(con.table({table!r}), stage=stage_into(store))
 counts = save_build(store, build)
 facts = FactTables.from_backend(con)
-rows = 0
-for by in DIMENSIONS:
-    if by != "segment":
-        rows += len(compute_metrics(facts, by))
-metric_cascade(facts)
+computed = compute_metrics_by(facts, [by for by in DIMENSIONS if by != "segment"])
+rows = sum(len(r) for r in computed.values())
+metric_cascade(facts, computed=computed)
 out.update(counts)
 out["metric_rows"] = rows
 store.close()

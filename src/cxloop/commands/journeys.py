@@ -50,6 +50,7 @@ def build(
         ProfilesMissing,
         build_journeys,
         save_build,
+        stage_into,
         store_event_profiles,
         truth_profiles,
         with_profiles,
@@ -79,7 +80,8 @@ def build(
             def step(name: str) -> None:
                 progress.update(task, description=f"writing {name}…")
 
-            jb = build_journeys(with_profiles(events, profiles), rules, enrichments)
+            jb = build_journeys(with_profiles(events, profiles), rules, enrichments,
+                                stage=stage_into(store))
             counts = save_build(store, jb, progress=step)
         elapsed = time.perf_counter() - started
     finally:

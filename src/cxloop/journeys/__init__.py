@@ -24,7 +24,7 @@ from cxloop.journeys.profiles import (
     with_profiles,
 )
 from cxloop.journeys.rules import DEFAULT_RULES, JourneyRules
-from cxloop.journeys.store_io import JOURNEY_TABLES, has_journeys, save_build
+from cxloop.journeys.store_io import JOURNEY_TABLES, has_journeys, save_build, stage_into
 
 __all__ = [
     "CONTACT_COLUMNS",
@@ -43,6 +43,7 @@ __all__ = [
     "profiles_from_identifiers",
     "sankey_html",
     "save_build",
+    "stage_into",
     "store_event_profiles",
     "truth_profiles",
     "with_profiles",

@@ -9,6 +9,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cxloop.journeys.rules import JourneyRules
+from cxloop.store.dialect import Dialect
 
 EVENT_INPUT_COLUMNS: tuple[str, ...] = (
     "event_id", "profile_id", "occurred_at", "channel", "type", "conversation_id", "session_id",
@@ -30,12 +31,6 @@ def json_number_field(text: ir.StringValue, key: str) -> ir.FloatingValue:
     return text.re_extract(rf'"{key}"{_NUMBER}', 1).nullif("").cast("float64")
 
 
-def epoch_ms(ts: ir.TimestampValue) -> ir.IntegerValue:
-    """Milliseconds since the Unix epoch: whole seconds plus the millisecond field, so DuckDB,
-    PostgreSQL (fractional epochs) and Spark (whole epochs) agree."""
-    return ts.epoch_seconds().floor().cast("int64") * 1000 + ts.millisecond().cast("int64")
-
-
 def _flag(cond: ir.BooleanValue) -> ir.IntegerValue:
     return cond.ifelse(1, 0).cast("int16")
 
@@ -53,7 +48,15 @@ def prepare_events(events: ir.Table, rules: JourneyRules) -> ir.Table:
     """Events with what the builder needs: epoch ms, the contact key, flags, and the few
     attributes it reads (a call's handle time, an IVR menu's depth)."""
     ev = events.select(*EVENT_INPUT_COLUMNS)
-    page = json_text_field(ev.attributes, "page")
+    dialect = Dialect.of(events)
+    # only the pages the rules name matter, so the page is read (a regular expression, the
+    # costliest step of the build when run on every event) only from attributes that contain
+    # one of them literally; any other page cannot equal a named one, so it stays null
+    named_pages = sorted(set(rules.service_pages) | set(rules.resolution_pages))
+    names_a_page: ir.BooleanValue = ibis.literal(False)
+    for name in named_pages:
+        names_a_page = names_a_page | ev.attributes.contains(name)
+    page = names_a_page.ifelse(json_text_field(ev.attributes, "page"), ibis.null("string"))
     loose = ev.conversation_id.isnull() & ev.session_id.isnull()
     follow_on = ibis.literal(False)
     for event_type, actor in rules.follow_on:
@@ -79,20 +82,29 @@ def prepare_events(events: ir.Table, rules: JourneyRules) -> ir.Table:
     )
     no_number = ibis.null("float64")
     return ev.mutate(
-        ts_ms=epoch_ms(ev.occurred_at),
+        ts_ms=dialect.epoch_ms(ev.occurred_at),
         contact_key=ibis.coalesce(ev.conversation_id, ev.session_id, "e:" + ev.event_id),
         role=role,
         follow_on=loose & follow_on,
-        # the page is read once here; service and resolution pages are told apart per contact
+        # the page when it is one the rules name (else null); service and resolution pages
+        # are told apart per contact
         page=page,
         is_identify=ev.type.isin(list(rules.identify_types)),
-        signed_in=ibis.literal("|").join(ev.identifiers).fill_null("").re_search(
-            "(^|\\|)(" + "|".join(rules.signed_in_identifier_types) + "):"
-        ),
+        signed_in=_has_identifier_type(ev.identifiers, rules.signed_in_identifier_types),
         call_handle_s=(ev.type == "call_end").ifelse(call_handle, no_number),
         ivr_depth=(ev.type == "ivr_menu").ifelse(json_number_field(ev.attributes, "depth"),
                                                  no_number),
     ).select(*PREPARED_COLUMNS)
+
+
+def _has_identifier_type(identifiers: ir.ArrayValue, types: tuple[str, ...]) -> ir.BooleanValue:
+    """Whether any typed identifier (``type:value``) is of one of ``types``: a substring test
+    on the ``|``-joined list (a regular expression over it cost DuckDB 4x more)."""
+    joined = "|" + ibis.literal("|").join(identifiers).fill_null("")
+    found: ir.BooleanValue = ibis.literal(False)
+    for name in types:
+        found = found | joined.contains(f"|{name}:")
+    return found
 
 
 def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
@@ -102,8 +114,11 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
     identity split across profiles still counts once.
     """
     it = ev.filter(ev.role == "interaction")
+    d = Dialect.of(ev)
     is_call_end = it.type == "call_end"
     live_chat = it.channel.isin(["chat", "sms", "social"])
+    # counts of a kind of event are COUNT(*) FILTER (…), not SUM(CAST(… AS INT)): the sum
+    # of a cast boolean costs DuckDB twice as much (docs/performance.md)
     agg = it.group_by("contact_key").aggregate(
         profile_id=it.profile_id.min(),
         started_at=it.occurred_at.min(),
@@ -115,25 +130,25 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
                  | it.page.isin(list(rules.service_pages))).any(),
         resolved=(it.type.isin(list(rules.resolution_types))
                   | it.page.isin(list(rules.resolution_pages))).any(),
-        channel=it.channel.argmin(it.ts_ms),
+        channel=d.first(it.channel, it.ts_ms),
         assisted=(it.actor == "agent").any(),
         bot=(it.channel == "bot").any(),
-        handoffs=(it.type == "handoff").sum(),
-        transfers=(it.type == "transfer").sum(),
-        abandons=(it.type == "abandon").sum(),
-        queue_legs=(it.type == "queue_enter").sum(),
+        handoffs=it.count(where=it.type == "handoff"),
+        transfers=it.count(where=it.type == "transfer"),
+        abandons=it.count(where=it.type == "abandon"),
+        queue_legs=it.count(where=it.type == "queue_enter"),
         queue_wait_s=it.wait_s.sum(where=it.type == "queue_enter"),
         # asked to identify: each auth or login, plus arriving already signed in (a logged-in
         # chat carries the customer number from its first event)
-        identify=it.is_identify.sum() + it.signed_in.argmin(it.ts_ms).ifelse(1, 0),
-        calls_ended=is_call_end.sum(),
+        identify=it.count(where=it.is_identify) + d.first(it.signed_in, it.ts_ms).ifelse(1, 0),
+        calls_ended=it.count(where=is_call_end),
         call_handle_s=it.call_handle_s.sum(where=is_call_end),
         chat_first_agent_ms=it.ts_ms.min(where=live_chat & (it.actor == "agent")),
         chat_last_ms=it.ts_ms.max(where=live_chat),
         ivr_depth=it.ivr_depth.max(where=it.type == "ivr_menu"),
         case_opened=(it.type == "case_opened").any(),
-        agent_id=it.agent_id.argmax(it.ts_ms, where=it.agent_id.notnull()),
-        queue=it.queue.argmin(it.ts_ms, where=it.queue.notnull()),
+        agent_id=d.last(it.agent_id, it.ts_ms, where=it.agent_id.notnull()),
+        queue=d.first(it.queue, it.ts_ms, where=it.queue.notnull()),
     )
     chat_handle = (agg.chat_last_ms - agg.chat_first_agent_ms).cast("float64") / 1000.0
     handle_s = ibis.cases(

@@ -30,8 +30,8 @@ def demo_step(store: Any, world_dir: Path | None, console: Any) -> dict[str, Any
         truth_profiles,
         with_profiles,
     )
-    from cxloop.journeys.store_io import save_build
-    from cxloop.metrics import FactTables, compute_metrics, metric_cascade
+    from cxloop.journeys.store_io import save_build, stage_into
+    from cxloop.metrics import FactTables, compute_metrics_by, metric_cascade
 
     con = store.ibis()
     events = con.table("events")
@@ -44,11 +44,13 @@ def demo_step(store: Any, world_dir: Path | None, console: Any) -> dict[str, Any
         profiles = truth_profiles(events, world_dir / "truth")
         source = "truth"
     enrichments = con.table("enrichments") if store.has_table("enrichments") else None
-    build = build_journeys(with_profiles(events, profiles), enrichments=enrichments)
+    build = build_journeys(with_profiles(events, profiles), enrichments=enrichments,
+                           stage=stage_into(store))
     counts = save_build(store, build)
     facts = FactTables.from_backend(con)
-    overall = {r["metric"]: r for r in compute_metrics(facts)}
-    cascade = metric_cascade(facts)
+    computed = compute_metrics_by(facts, ["overall", "journey_type"])
+    overall = {r["metric"]: r for r in computed["overall"]}
+    cascade = metric_cascade(facts, computed=computed)
     console.print(f"[bold]Journeys[/]: {counts['journeys']:,} from "
                   f"{counts['journey_events']:,} events (profiles from {source})")
     kpis = Table(title="Top KPIs", show_header=True)

@@ -8,6 +8,7 @@ import ibis.expr.types as ir
 
 from cxloop.journeys.contacts import json_number_field, json_text_field
 from cxloop.journeys.rules import JourneyRules
+from cxloop.store.dialect import Dialect
 
 EFFORT_SIGNALS: tuple[str, ...] = ("repetition", "human_request", "waiting", "channel_switch")
 """Effort signals the ``signals`` enricher writes (see :mod:`cxloop.enrich.signals`)."""
@@ -77,7 +78,9 @@ def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: i
                   enriched: dict[str, ir.Table], rules: JourneyRules) -> ir.Table:
     """One row per journey (see docs/journeys.md for every column)."""
     c = contacts
+    d = Dialect.of(contacts)
     first = c.contact_no == 1
+    no = c.contact_no
     agg = c.group_by("journey_id").aggregate(
         profile_id=c.profile_id.min(),
         started_at=c.started_at.min(),
@@ -85,17 +88,17 @@ def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: i
         start_ms=c.start_ms.min(),
         end_ms=c.end_ms.max(),
         contacts=c.count(),
-        assisted_contacts=c.assisted.ifelse(1, 0).sum(),
-        bot_contacts=c.bot.ifelse(1, 0).sum(),
+        assisted_contacts=c.count(where=c.assisted),
+        bot_contacts=c.count(where=c.bot),
         bot_contained=c.bot_contained.cast("int64").max(),
         **{f"path_{k}": c.channel.max(where=c.contact_no == k)
            for k in range(1, PATH_STEPS + 1)},
-        first_channel=c.channel.argmin(c.contact_no),
-        last_channel=c.channel.argmax(c.contact_no),
-        channel_switches=c.channel_switch.cast("int64").sum(),
+        first_channel=d.first(c.channel, no),
+        last_channel=d.last(c.channel, no),
+        channel_switches=c.count(where=c.channel_switch == 1),
         handoffs=c.handoffs.sum(),
         transfers=c.transfers.sum(),
-        escalations=c.escalated_in.cast("int64").sum() + c.handoffs.sum() + c.transfers.sum(),
+        escalations=c.count(where=c.escalated_in == 1) + c.handoffs.sum() + c.transfers.sum(),
         abandons=c.abandons.sum(),
         queue_legs=c.queue_legs.sum(),
         ivr_max_depth=c.ivr_depth.max(),
@@ -105,17 +108,17 @@ def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: i
         resolved_at_ms=c.end_ms.min(where=c.resolved),
         first_contact_resolution=(c.resolved & first).any(),
         reidentifications=c.reidentifications.sum(),
-        repeat_contacts=c.repeat_in.cast("int64").sum(),
-        last_case_open=c.case_opened.argmax(c.contact_no),
-        last_escalated=((c.handoffs + c.transfers) > 0).argmax(c.contact_no),
-        last_abandoned=(c.abandons > 0).argmax(c.contact_no),
-        first_agent_id=c.agent_id.argmin(c.contact_no, where=c.agent_id.notnull()),
-        last_agent_id=c.agent_id.argmax(c.contact_no, where=c.agent_id.notnull()),
-        first_queue=c.queue.argmin(c.contact_no, where=c.queue.notnull()),
-        rule_label=c.queue_label.argmin(c.contact_no, where=c.queue_label.notnull()),
-        first_label=c.rule_label.argmin(c.contact_no),
-        sentiment_start=c.sentiment.argmin(c.contact_no, where=c.sentiment.notnull()),
-        sentiment_end=c.sentiment.argmax(c.contact_no, where=c.sentiment.notnull()),
+        repeat_contacts=c.count(where=c.repeat_in == 1),
+        last_case_open=d.last(c.case_opened, no),
+        last_escalated=d.last((c.handoffs + c.transfers) > 0, no),
+        last_abandoned=d.last(c.abandons > 0, no),
+        first_agent_id=d.first(c.agent_id, no, where=c.agent_id.notnull()),
+        last_agent_id=d.last(c.agent_id, no, where=c.agent_id.notnull()),
+        first_queue=d.first(c.queue, no, where=c.queue.notnull()),
+        rule_label=d.first(c.queue_label, no, where=c.queue_label.notnull()),
+        first_label=d.first(c.rule_label, no),
+        sentiment_start=d.first(c.sentiment, no, where=c.sentiment.notnull()),
+        sentiment_end=d.last(c.sentiment, no, where=c.sentiment.notnull()),
     )
     # the path from one column per step: ordered string aggregation is not on every engine
     path = agg.path_1
@@ -179,11 +182,12 @@ def _add_signals(j: ir.Table, mapped: ir.Table, signals: ir.Table | None) -> ir.
 
 def _add_surveys(j: ir.Table, surveys: ir.Table) -> ir.Table:
     s = surveys
+    d = Dialect.of(surveys)
     per = s.group_by("journey_id").aggregate(
         surveys=s.count(),
-        csat=s.csat.argmax(s.ts_ms, where=s.csat.notnull()),
-        nps=s.nps.argmax(s.ts_ms, where=s.nps.notnull()),
-        ces=s.ces.argmax(s.ts_ms, where=s.ces.notnull()),
+        csat=d.last(s.csat, s.ts_ms, where=s.csat.notnull()),
+        nps=d.last(s.nps, s.ts_ms, where=s.nps.notnull()),
+        ces=d.last(s.ces, s.ts_ms, where=s.ces.notnull()),
     )
     out = j.left_join(per, "journey_id").drop("journey_id_right")
     return out.mutate(surveys=out.surveys.fill_null(0))
@@ -200,7 +204,7 @@ def _add_outcomes(j: ir.Table, ev: ir.Table, rules: JourneyRules) -> ir.Table:
                 after.o_ms <= spans.s_end + window]
     )
     per = hits.group_by("o_jid").aggregate(
-        purchases_90d=(hits.o_type == "purchase").sum(),
+        purchases_90d=hits.count(where=hits.o_type == "purchase"),
         purchase_value_90d=hits.o_value.sum(where=hits.o_type == "purchase"),
         churned_90d=(hits.o_type == "churn").any(),
     )

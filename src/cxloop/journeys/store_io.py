@@ -10,7 +10,7 @@ from typing import Any
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from cxloop.journeys.build import JourneyBuild
+from cxloop.journeys.build import JourneyBuild, Stage
 from cxloop.store import Store
 
 JOURNEY_TABLES: tuple[str, ...] = (
@@ -63,6 +63,21 @@ def _swap_in(backend: Any, names: list[str]) -> None:
         raise
 
 
+def stage_into(store: Store) -> Stage:
+    """A ``stage`` for :func:`cxloop.journeys.build_journeys`: writes an output to its
+    staging table (``<table>__next``) in ``store`` during the build, so :func:`save_build`
+    swaps it in without writing it again (the event map: millions of rows, written once)."""
+    backend = store.ibis()
+
+    def stage(name: str, expr: ir.Table) -> ir.Table:
+        staged = name + STAGING_SUFFIX
+        backend.drop_table(staged, force=True)
+        table: ir.Table = backend.create_table(staged, store_types(expr))
+        return table
+
+    return stage
+
+
 def save_build(store: Store, build: JourneyBuild,
                progress: Callable[[str], Any] | None = None) -> dict[str, int]:
     """Materialize every output of ``build`` inside the engine (no round trip through Python)
@@ -80,13 +95,14 @@ def save_build(store: Store, build: JourneyBuild,
             if progress is not None:
                 progress(name)
             staged = name + STAGING_SUFFIX
-            backend.drop_table(staged, force=True)
-            backend.create_table(staged, store_types(expr))
             written.append(name)
+            if name not in build.staged:
+                backend.drop_table(staged, force=True)
+                backend.create_table(staged, store_types(expr))
             counts[name] = int(backend.table(staged).count().execute())
         _swap_in(backend, written)
     except BaseException:
-        for name in written:
+        for name in {*written, *build.staged}:
             backend.drop_table(name + STAGING_SUFFIX, force=True)
         raise
     finally:

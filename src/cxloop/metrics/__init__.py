@@ -8,6 +8,7 @@ from cxloop.metrics.compute import (
     DIMENSIONS,
     FactTables,
     compute_metrics,
+    compute_metrics_by,
     metric_cascade,
     segments_from_customer_ids,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "FactTables",
     "Metric",
     "compute_metrics",
+    "compute_metrics_by",
     "metric",
     "metric_cascade",
     "segments_from_customer_ids",

@@ -100,39 +100,59 @@ def compute_metrics(f: FactTables, by: str = "overall",
     """Every metric (or ``names``) overall or by a dimension.
 
     Returns:
-        Rows ``{metric, label, unit, grain, group, value, numerator, denominator}``: ``value =
-        scale × numerator / denominator`` (quantiles: ``numerator`` is null), so groups can be
-        re-aggregated from their counts.
+        Rows ``{metric, label, unit, grain, by, group, value, numerator, denominator}``:
+        ``value = scale × numerator / denominator`` (quantiles: ``numerator`` is null), so
+        groups can be re-aggregated from their counts.
     """
-    if by not in DIMENSIONS:
-        raise ValueError(f"cannot break metrics down by {by!r}; choose one of {DIMENSIONS}")
+    return compute_metrics_by(f, [by], names)[by]
+
+
+def compute_metrics_by(f: FactTables, bys: list[str] | tuple[str, ...],
+                       names: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """:func:`compute_metrics` for several dimensions at once: one query per fact table, the
+    rows of each dimension stacked (``UNION ALL``) and grouped by dimension and group, instead
+    of one query per dimension and table."""
+    unknown = [by for by in bys if by not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"cannot break metrics down by {unknown[0]!r}; choose one of "
+                         f"{DIMENSIONS}")
     chosen = [m for m in METRICS if names is None or m.name in names]
-    rows: list[dict[str, Any]] = []
+    out: dict[str, list[dict[str, Any]]] = {by: [] for by in bys}
     for base in ("surveys", "journeys", "contacts", "legs"):
         ms = [m for m in chosen if m.base == base]
         if not ms:
             continue
         t = base_table(f, base)
         t = t.mutate(g_overall=ibis.literal("all"))
+        per_row: dict[str, Any] = {}
+        for i, m in enumerate(ms):
+            per_row[f"e{i}"] = m.eligible(t)
+            per_row[f"x{i}"] = m.value(t)
+        stacked = ibis.union(*[
+            t.select(d_by=ibis.literal(by), group=t[f"g_{by}"].cast("string"), **per_row)
+            for by in dict.fromkeys(bys)
+        ], distinct=False)
         aggs: dict[str, Any] = {}
         for i, m in enumerate(ms):
-            ok = m.eligible(t)
-            aggs[f"n{i}"] = ok.ifelse(1, 0).sum()
+            ok = stacked[f"e{i}"]
+            aggs[f"n{i}"] = stacked.count(where=ok)
             if m.kind == "quantile":
-                aggs[f"v{i}"] = m.value(t).quantile(m.quantile or 0.5, where=ok)
+                aggs[f"v{i}"] = stacked[f"x{i}"].quantile(m.quantile or 0.5, where=ok)
             else:
-                aggs[f"s{i}"] = m.value(t).sum(where=ok)
-        grouped = t.group_by(group=t[f"g_{by}"]).aggregate(**aggs).to_pyarrow().to_pylist()
+                aggs[f"s{i}"] = stacked[f"x{i}"].sum(where=ok)
+        grouped = stacked.group_by(["d_by", "group"]).aggregate(**aggs).to_pyarrow().to_pylist()
         for r in grouped:
+            by = r["d_by"]
             for i, m in enumerate(ms):
                 n = int(r[f"n{i}"] or 0)
                 if n == 0 and by != "overall":
                     continue  # a group with no eligible rows has no value, only noise
-                rows.append(_metric_row(m, r["group"], n, r.get(f"s{i}"), r.get(f"v{i}"),
-                                        by))
+                out[by].append(_metric_row(m, r["group"], n, r.get(f"s{i}"), r.get(f"v{i}"),
+                                           by))
     order = {m.name: k for k, m in enumerate(METRICS)}
-    rows.sort(key=lambda r: (order[r["metric"]], str(r["group"])))
-    return rows
+    for rows in out.values():
+        rows.sort(key=lambda r: (order[r["metric"]], str(r["group"])))
+    return out
 
 
 def _metric_row(m: Metric, group: Any, n: int, total: Any, quantile: Any,
@@ -158,18 +178,22 @@ CASCADE_KPIS: tuple[str, ...] = (
 )
 
 
-def metric_cascade(f: FactTables, top: str | None = None) -> dict[str, Any]:
+def metric_cascade(f: FactTables, top: str | None = None,
+                   computed: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """The top line (NPS when surveys hold NPS answers, else CSAT) → each journey type's top
     line and share → that type's operational KPIs.
 
     ``impact`` is how many points of the overall top line a journey type moves it:
-    ``share of answers × (type value − overall value)``; most negative first.
+    ``share of answers × (type value − overall value)``; most negative first. ``computed``:
+    rows of :func:`compute_metrics_by` for ``overall`` and ``journey_type`` already at hand.
     """
-    overall = {r["metric"]: r for r in compute_metrics(f, "overall")}
+    if computed is None or not {"overall", "journey_type"} <= computed.keys():
+        computed = compute_metrics_by(f, ["overall", "journey_type"])
+    overall = {r["metric"]: r for r in computed["overall"]}
     if top is None:
         top = "nps" if overall.get("nps", {}).get("denominator") else "csat"
     top_all = overall[top]
-    by_type = compute_metrics(f, "journey_type")
+    by_type = computed["journey_type"]
     table: dict[str, dict[str, Any]] = {}
     for r in by_type:
         table.setdefault(str(r["group"]), {})[r["metric"]] = r

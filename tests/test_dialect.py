@@ -1,0 +1,151 @@
+"""Engine fast paths (cxloop.store.dialect) mean exactly what the portable Ibis expressions
+mean, and the journey build gives the same tables whichever path it takes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from cxloop.journeys import build_journeys, profiles_from_identifiers, with_profiles
+from cxloop.simulate import simulate_world
+from cxloop.store import open_store
+from cxloop.store.dialect import Dialect
+
+UTC = dt.UTC
+
+
+@pytest.fixture()
+def con() -> Any:
+    return ibis.duckdb.connect()
+
+
+def test_dialect_of_names_the_engine_and_falls_back_to_portable(con: Any) -> None:
+    t = con.create_table("t", pa.table({"x": [1]}))
+    assert Dialect.of(t).duckdb
+    assert Dialect.of(ibis.table({"x": "int64"}, name="unbound")) == Dialect()
+    assert not Dialect().duckdb
+
+
+def test_epoch_ms_fast_path_equals_the_portable_form(con: Any) -> None:
+    stamps = [
+        dt.datetime(2025, 1, 6, 9, 30, 1, 999_999, tzinfo=UTC),
+        dt.datetime(2025, 7, 7, 23, 59, 59, 1_000, tzinfo=UTC),
+        dt.datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=UTC),
+        dt.datetime(2000, 2, 29, 0, 0, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=5))),
+        None,
+    ]
+    t = con.create_table("ts", pa.table({"ts": pa.array(stamps, pa.timestamp("us", "UTC"))}))
+    fast = Dialect("duckdb").epoch_ms(t.ts)
+    portable = Dialect().epoch_ms(t.ts)
+    assert "epoch_ms" in ibis.to_sql(t.select(m=fast)).lower()
+    got = t.select(fast=fast, portable=portable).to_pyarrow().to_pylist()
+    expected = [None if s is None else
+                (int(s.timestamp() * 1_000_000) // 1000) for s in stamps]
+    assert [r["fast"] for r in got] == expected
+    assert [r["portable"] for r in got] == expected
+
+
+def test_first_and_last_fast_paths_equal_argmin_argmax(con: Any) -> None:
+    # group a: the first row's value is null (kept, like FIRST); group b: a filter; group c:
+    # every value null
+    t = con.create_table("g", pa.table({
+        "g": ["a", "a", "a", "b", "b", "b", "c", "c"],
+        "k": [3, 1, 2, 5, 4, 6, 1, 2],
+        "v": ["late", None, "mid", "x", "y", None, None, None],
+        "f": [1.5, 2.5, None, 4.0, 3.0, 7.0, None, None],
+    }))
+    out = {}
+    for name, d in (("fast", Dialect("duckdb")), ("portable", Dialect())):
+        agg = t.group_by("g").aggregate(
+            first=d.first(t.v, t.k), last=d.last(t.v, t.k),
+            first_set=d.first(t.v, t.k, where=t.v.notnull()),
+            last_set=d.last(t.v, t.k, where=t.v.notnull()),
+            last_f=d.last(t.f, t.k, where=t.f.notnull()),
+        ).order_by("g")
+        out[name] = agg.to_pyarrow().to_pylist()
+    assert out["fast"] == out["portable"]
+    assert out["fast"] == [
+        {"g": "a", "first": None, "last": "late", "first_set": "mid", "last_set": "late",
+         "last_f": 1.5},
+        {"g": "b", "first": "y", "last": None, "first_set": "y", "last_set": "x",
+         "last_f": 7.0},
+        {"g": "c", "first": None, "last": None, "first_set": None, "last_set": None,
+         "last_f": None},
+    ]
+
+
+def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
+    def norm(v: Any) -> Any:
+        return round(v, 6) if isinstance(v, float) else v
+
+    return sorted((tuple(norm(v) for v in r.values()) for r in table.to_pylist()),
+                  key=repr)
+
+
+def test_build_from_a_stored_table_equals_the_build_from_a_view(tmp_path: Path) -> None:
+    """On DuckDB a stored input is rescanned instead of copied (build._cheap_to_rescan); the
+    tables must not depend on which path ran."""
+    world = tmp_path / "w"
+    simulate_world(customers=120, seed=11, out_dir=world)
+    from cxloop.ingest import ingest_paths
+
+    with open_store(str(tmp_path / "s.duckdb")) as store:
+        ingest_paths([world / "events.jsonl"], store)
+        con = store.ibis()
+        events = con.table("events")
+        ids = con.read_csv(str(world / "truth" / "identities.csv"))
+        mapping = ids.select(identifier=ids.identifier, profile_id=ids.person_id)
+        view = with_profiles(events, profiles_from_identifiers(events, mapping))
+        con.create_table("ewp", view)
+        stored = con.table("ewp")
+        from cxloop.journeys.build import _cheap_to_rescan
+
+        assert _cheap_to_rescan(stored) and not _cheap_to_rescan(view)
+        results = []
+        for source in (view, stored):
+            b = build_journeys(source)
+            try:
+                results.append({n: _rows(t.to_pyarrow()) for n, t in b.tables().items()})
+            finally:
+                b.release()
+        assert results[0]["journeys"], "the world has journeys"
+        assert results[0] == results[1]
+
+
+def test_staged_build_saves_the_same_tables_and_cleans_up_on_failure(tmp_path: Path) -> None:
+    """``stage_into`` writes the event map during the build (no cached copy): the saved tables
+    equal a build without it, and a failed save leaves no ``__next`` table behind."""
+    from cxloop.ingest import ingest_paths
+    from cxloop.journeys import save_build, stage_into, truth_profiles
+    from cxloop.journeys.store_io import JOURNEY_TABLES, STAGING_SUFFIX
+
+    world = tmp_path / "w"
+    simulate_world(customers=100, seed=3, out_dir=world)
+    with open_store(str(tmp_path / "s.duckdb")) as store:
+        ingest_paths([world / "events.jsonl"], store)
+        con = store.ibis()
+        events = con.table("events")
+        ewp = with_profiles(events, truth_profiles(events, world / "truth"))
+        saved = []
+        for stage in (None, stage_into(store)):
+            b = build_journeys(ewp, stage=stage)
+            assert b.staged == (() if stage is None else ("journey_events",))
+            counts = save_build(store, b)
+            assert counts["journey_events"] > 0
+            saved.append({n: _rows(con.table(n).to_pyarrow()) for n in JOURNEY_TABLES})
+        assert saved[0] == saved[1]
+
+        broken = build_journeys(ewp, stage=stage_into(store))
+        assert store.has_table("journey_events" + STAGING_SUFFIX)
+        broken.surveys = broken.surveys.mutate(bad=ibis.literal("x").cast("int64"))
+        import duckdb
+
+        with pytest.raises(duckdb.ConversionException):
+            save_build(store, broken)
+        assert not any(store.has_table(n + STAGING_SUFFIX) for n in JOURNEY_TABLES)
+        assert _rows(con.table("journeys").to_pyarrow()) == saved[0]["journeys"]
