@@ -156,7 +156,7 @@ def build_journeys(events_with_profile: ir.Table, rules: JourneyRules = DEFAULT_
         surveys = surveys.cache()
         cached.append(surveys)
 
-    facts = journey_facts(contacts, mapped, ev, surveys, enriched, rules)
+    facts = journey_facts(contacts, mapped, ev, surveys, enriched, rules, spans)
     contacts_out = _flags_to_int(
         contacts, ("assisted", "bot", "resolved", "case_opened")
     ).select(*CONTACT_COLUMNS)

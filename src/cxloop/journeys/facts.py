@@ -75,8 +75,11 @@ def contact_sentiment(mapped: ir.Table, sentiment: ir.Table | None) -> ir.Table 
 
 
 def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: ir.Table,
-                  enriched: dict[str, ir.Table], rules: JourneyRules) -> ir.Table:
-    """One row per journey (see docs/journeys.md for every column)."""
+                  enriched: dict[str, ir.Table], rules: JourneyRules,
+                  spans: ir.Table) -> ir.Table:
+    """One row per journey (see docs/journeys.md for every column). ``spans``: ``journey_id,
+    profile_id, end_ms`` per journey, from which the outcomes afterwards are found (so the
+    journey facts are not computed a second time for that join)."""
     c = contacts
     d = Dialect.of(contacts)
     first = c.contact_no == 1
@@ -154,13 +157,15 @@ def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: i
     # the next journey of the same type and profile starting soon after: a resolution that did
     # not hold, so the journey's need came back
     w = ibis.window(group_by=[j.profile_id, j.journey_type], order_by=[j.start_ms, j.journey_id])
-    next_start = j.start_ms.lead().over(w)
-    came_back = next_start.notnull() & (next_start - j.end_ms <= int(rules.repeat_window_s * 1000))
-    j = j.mutate(repeat_contact_7d=_flag((j.repeat_contacts > 0) | came_back))
+    j = j.mutate(next_start_ms=j.start_ms.lead().over(w))  # one window, read twice below
+    came_back = j.next_start_ms.notnull() & (
+        j.next_start_ms - j.end_ms <= int(rules.repeat_window_s * 1000))
+    j = j.mutate(repeat_contact_7d=_flag((j.repeat_contacts > 0) | came_back)).drop(
+        "next_start_ms")
 
     j = _add_signals(j, mapped, enriched.get("signals"))
     j = _add_surveys(j, surveys)
-    return _add_outcomes(j, ev, rules)
+    return _add_outcomes(j, spans, ev, rules)
 
 
 def _add_signals(j: ir.Table, mapped: ir.Table, signals: ir.Table | None) -> ir.Table:
@@ -193,12 +198,12 @@ def _add_surveys(j: ir.Table, surveys: ir.Table) -> ir.Table:
     return out.mutate(surveys=out.surveys.fill_null(0))
 
 
-def _add_outcomes(j: ir.Table, ev: ir.Table, rules: JourneyRules) -> ir.Table:
+def _add_outcomes(j: ir.Table, spans: ir.Table, ev: ir.Table, rules: JourneyRules) -> ir.Table:
     window = int(rules.outcome_window_s * 1000)
     after = ev.filter(ev.type.isin(["purchase", "churn"]) & ev.profile_id.notnull()).select(
         o_profile=ev.profile_id, o_ms=ev.ts_ms, o_type=ev.type, o_value=ev.value
     )
-    spans = j.select(o_jid=j.journey_id, s_profile=j.profile_id, s_end=j.end_ms)
+    spans = spans.select(o_jid=spans.journey_id, s_profile=spans.profile_id, s_end=spans.end_ms)
     hits = spans.inner_join(
         after, [spans.s_profile == after.o_profile, after.o_ms > spans.s_end,
                 after.o_ms <= spans.s_end + window]
