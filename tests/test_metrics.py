@@ -85,6 +85,20 @@ def test_breakdowns_keep_counts_that_add_up(facts: Any) -> None:
         compute_metrics(facts, "planet")
 
 
+def test_all_breakdowns_at_once_equal_one_call_per_breakdown(facts: Any) -> None:
+    from cxloop.metrics import DIMENSIONS, compute_metrics_by
+
+    together = compute_metrics_by(facts, list(DIMENSIONS))
+    assert set(together) == set(DIMENSIONS)
+    for by in DIMENSIONS:
+        alone = compute_metrics(facts, by)
+        assert alone and together[by] == alone, by
+        assert {r["by"] for r in alone} == {by}
+    assert metric_cascade(facts, computed=together) == metric_cascade(facts)
+    with pytest.raises(ValueError, match="planet"):
+        compute_metrics_by(facts, ["channel", "planet"])
+
+
 def test_cascade_explains_the_top_line(facts: Any) -> None:
     c = metric_cascade(facts)
     assert (c["top_line"], c["value"], c["answers"]) == ("nps", 100.0, 1)
