@@ -6,19 +6,24 @@ number, field and reason). The counts add up to the records read, per batch, per
 they are kept in ``ingest_runs`` in the same transaction as the data, so a crash (even kill -9)
 leaves the store consistent, and a rerun stores each event exactly once.
 
-The three steps overlap: a reader thread reads the next batch while a validation thread validates
-and enriches the one before, and the calling thread stores the one before that, through bounded
-queues (DuckDB and Arrow release the GIL while they work). Batches are stored in file order, and
-an error in any step stops the others and is raised to the caller.
+The steps overlap: a reader thread reads the next batches while validation threads (one per core,
+each with its own DuckDB connection) validate the ones before, an ordering thread enriches them one
+after the other in file order, and the calling thread stores them, through bounded queues (DuckDB
+and Arrow release the GIL while they work). Batches are stored in file order, so the first of two
+records with the same event_id is the one kept, and an error in any step stops the others and is
+raised to the caller.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar, cast
@@ -43,7 +48,7 @@ from cxloop.ingest.readers import (
     discover_sources,
     read_source,
 )
-from cxloop.ingest.validate import RawBatch, ValidationSettings, Validator
+from cxloop.ingest.validate import RawBatch, ValidatedBatch, ValidationSettings, Validator
 from cxloop.store import BatchWrite, Store
 
 RawRedactor = Callable[[pa.Array], pa.Array]
@@ -54,6 +59,9 @@ _T = TypeVar("_T")
 
 PIPELINE_DEPTH = 1
 """Batches each step may finish ahead of the next one (bounds memory: a few batches in flight)."""
+
+VALIDATION_THREADS = max(1, min(2, os.cpu_count() or 1))
+"""Batches validated at the same time, each on its own thread and DuckDB connection."""
 
 
 class _Ahead(Generic[_T]):
@@ -222,9 +230,47 @@ def ingest_paths(
             for raw in read_source(path, file_format, batch_bytes, batch_rows):
                 yield index, raw
 
+    validators = [validator] + [validator.sibling() for _ in range(VALIDATION_THREADS - 1)]
+    idle: queue.SimpleQueue[Validator] = queue.SimpleQueue()
+    for each in validators:
+        idle.put(each)
+
+    def validate(raw: RawBatch) -> ValidatedBatch:
+        mine = idle.get()  # a free connection: at most one per validation thread is in use
+        try:
+            return mine.validate(raw, run_id)
+        finally:
+            idle.put(mine)
+
+    def validate_in_order(
+        raws: Iterable[tuple[int, RawBatch]],
+    ) -> Iterator[tuple[int, RawBatch, ValidatedBatch]]:
+        with ThreadPoolExecutor(len(validators), "cxloop-ingest-validate") as pool:
+            pending: deque[tuple[int, RawBatch, Future[ValidatedBatch]]] = deque()
+            failure: Exception | None = None
+            batches = iter(raws)
+            while True:
+                try:
+                    index, raw = next(batches)
+                except StopIteration:
+                    break
+                except Exception as exc:  # the reader's: what it read before is still stored
+                    failure = exc
+                    break
+                pending.append((index, raw, pool.submit(validate, raw)))
+                if len(pending) >= len(validators):
+                    first, first_raw, done = pending.popleft()
+                    yield first, first_raw, done.result()
+            while pending:
+                first, first_raw, done = pending.popleft()
+                yield first, first_raw, done.result()
+            if failure is not None:
+                raise failure
+
     def prepare(raws: Iterable[tuple[int, RawBatch]]) -> Iterator[_Prepared]:
-        for index, raw in raws:
-            validated = validator.validate(raw, run_id)
+        # enrichers run here, one batch after the other in file order (they need not be
+        # thread-safe); only validation runs on several threads
+        for index, raw, validated in validate_in_order(raws):
             enriched = run_enrichers(validated.events, enrichers)
             rejected = validated.rejected
             if raw_redactor is not None and rejected.num_rows:
@@ -248,7 +294,7 @@ def ingest_paths(
     try:
         with (bar, store.batch_writes(),
               _Ahead(read_all(), PIPELINE_DEPTH, "cxloop-ingest-read") as raws,
-              _Ahead(prepare(raws), PIPELINE_DEPTH, "cxloop-ingest-validate") as prepared):
+              _Ahead(prepare(raws), PIPELINE_DEPTH, "cxloop-ingest-enrich") as prepared):
             task = bar.add_task("", total=total_bytes, events=0)
             current = -1
             for batch in prepared:
@@ -270,6 +316,7 @@ def ingest_paths(
         status = "completed"
     finally:
         summary.seconds = time.perf_counter() - started
-        validator.close()
+        for each in validators:
+            each.close()
         store.finish_run(run_id, status)
     return summary

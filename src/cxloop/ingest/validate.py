@@ -427,11 +427,12 @@ class Validator:
     threads of its own, which keeps the cores busier than DuckDB's workers on one statement.
     """
 
-    def __init__(self, settings: ValidationSettings | None = None, threads: int = 1) -> None:
+    def __init__(self, settings: ValidationSettings | None = None, threads: int = 1, *,
+                 phone_cache: dict[str, str | None] | None = None) -> None:
         self.settings = settings or ValidationSettings()
         self.con = duckdb.connect(":memory:", config={"threads": threads})
         self.con.execute("SET TimeZone = 'UTC'")
-        self._phone_cache: dict[str, str | None] = {}
+        self._phone_cache: dict[str, str | None] = {} if phone_cache is None else phone_cache
         # called once per phone number (a dictionary hit once seen): cheaper than an Arrow
         # function, whose fixed cost per call is paid for every small vector a lambda hands it
         self.con.create_function(
@@ -441,6 +442,11 @@ class Validator:
 
     def close(self) -> None:
         self.con.close()
+
+    def sibling(self) -> Validator:
+        """Another validator with the same settings and phone cache, to validate other batches
+        on another thread (a DuckDB connection serves one thread at a time)."""
+        return Validator(self.settings, phone_cache=self._phone_cache)
 
     def _e164(self, raw: str | None) -> str | None:
         """E.164 of a compacted phone number (``None`` where it is not one), parsed once with
