@@ -123,8 +123,6 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
         profile_id=it.profile_id.min(),
         started_at=it.occurred_at.min(),
         ended_at=it.occurred_at.max(),
-        start_ms=it.ts_ms.min(),
-        end_ms=it.ts_ms.max(),
         events=it.count(),
         service=(it.type.isin(list(rules.service_types))
                  | it.page.isin(list(rules.service_pages))).any(),
@@ -159,6 +157,9 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
     queue_label = agg.queue.re_extract(rules.queue_label_pattern, 1).nullif("")
     channel_label = agg.channel.isin(["web", "app"]).ifelse("self_service", agg.channel)
     return agg.filter(agg.service & agg.profile_id.notnull()).mutate(
+        # from the first and last time, after aggregation: two aggregates fewer per event
+        start_ms=d.epoch_ms(agg.started_at),
+        end_ms=d.epoch_ms(agg.ended_at),
         handle_s=handle_s,
         rule_label=ibis.coalesce(queue_label, channel_label),
         queue_label=queue_label,
