@@ -91,10 +91,10 @@ def _flags_to_int(t: ir.Table, names: tuple[str, ...]) -> ir.Table:
 
 def _cheap_to_rescan(table: ir.Table) -> bool:
     """Whether reading ``table`` again costs less than keeping a copy of its prepared events:
-    a stored table on DuckDB, whose column scans are nearly free (a copy of 3.6 M prepared
-    events took 1.5–2 s to write, the rescans it saves 0.3 s; docs/performance.md). A view or
-    join (events with their profiles from identity resolution), or another engine, is
-    materialized once instead."""
+    a stored table on DuckDB, whose column scans are nearly free (100k world, 3.6M events:
+    the build's cached steps took 10.5 CPU s with the copy, 6.8 without; docs/performance.md).
+    A view or join (events with their profiles from identity resolution), or another engine,
+    is materialized once instead."""
     return Dialect.of(table).duckdb and isinstance(table.op(), ops.DatabaseTable)
 
 
