@@ -114,7 +114,9 @@ def _str(field: str) -> str:
 
 def _is_wrong_string(field: str) -> str:
     """SQL: the field holds an object or list where a string belongs. Only values that start
-    like one are parsed again, so the check costs nothing on ordinary records."""
+    like one are parsed again, and the list of such fields is built only for records with a
+    value starting with ``{`` or ``[`` (code points 123 and 91), so ordinary records pay one
+    comparison per field."""
     return (
         f"(left(j.{field}, 1) IN ('{{', '[') AND "
         f"json_type(json_extract(record, '$.{field}')) IN ('OBJECT', 'ARRAY'))"
@@ -147,10 +149,12 @@ SELECT record_no, record, jtype,
        THEN json_type(json_extract(record, '$.scores')) END AS scores_type,
   j.attributes AS attributes_raw, json_type(j.attributes) AS attributes_raw_type,
   j.identifiers AS ids_raw, json_type(j.identifiers) AS ids_raw_type,
-  list_filter([
-    {" ".join(f"CASE WHEN {_is_wrong_string(f)} THEN '{f}' END," for f in _STRING_FIELDS)}
-    NULL
-  ], x -> x IS NOT NULL) AS wrong_type_fields,
+  CASE WHEN {" OR ".join(f"ascii(j.{f}) IN (123, 91)" for f in _STRING_FIELDS)}
+    THEN list_filter([
+      {" ".join(f"CASE WHEN {_is_wrong_string(f)} THEN '{f}' END," for f in _STRING_FIELDS)}
+      NULL
+    ], x -> x IS NOT NULL)
+    ELSE []::VARCHAR[] END AS wrong_type_fields,
   strlen(j.text) AS text_bytes,
   {MAX_TEXT_BYTES} AS text_limit
 FROM _cx_parsed
