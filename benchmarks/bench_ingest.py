@@ -1,6 +1,8 @@
 """Ingest throughput vs DuckDB's own read_json of the same file (the limit), side by side.
 
     .venv/bin/python benchmarks/bench_ingest.py --customers 100000 --repeats 3
+    .venv/bin/python benchmarks/bench_ingest.py --world /tmp/bench/world100k --repeats 3 \
+        --skip-enriched --result ingest-100k-customers
 
 Generates (or reuses, with --world DIR) a simulated world, then in one run, each side in a fresh
 process, median of --repeats:
@@ -10,21 +12,25 @@ process, median of --repeats:
   dedupe, dead letter, atomic batches) into a new DuckDB file;
 * cxloop default: ``cxloop ingest`` with the default enrichers (PII redaction first), once.
 
-Reports events/s, peak memory and the ratio core/limit (goal: within 2x). Writes
-benchmarks/results/ingest.json.
+The limit and core runs alternate (limit, core, limit, core, …) so a change in the load of a
+shared machine falls on both sides alike. Reports events/s, peak memory and the ratios core/limit
+of wall and CPU seconds (goal: within 2x). Writes benchmarks/results/<--result>.json
+(default ingest.json).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import machine, median_runs, write_result
+from _harness import machine, median_runs, run_snippet, write_result
 
 LIMIT = """
 import duckdb, os
@@ -53,6 +59,16 @@ store.close()
 """
 
 
+def _medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median wall seconds, CPU seconds and peak memory of fresh-process runs, plus every run."""
+    return {
+        "seconds_median": statistics.median(r["seconds"] for r in runs),
+        "cpu_seconds_median": statistics.median(r["cpu_seconds"] for r in runs),
+        "peak_rss_mb_median": statistics.median(r["peak_rss_mb"] for r in runs),
+        "runs": runs,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -60,6 +76,8 @@ def main() -> None:
     parser.add_argument("--world", type=Path, help="reuse a world made by cxloop simulate")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-enriched", action="store_true")
+    parser.add_argument("--result", default="ingest",
+                        help="name of the results file (benchmarks/results/NAME.json)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="cxloop-bench-ingest-"))
@@ -71,10 +89,14 @@ def main() -> None:
     events = str(world / "events.jsonl")
     size_mb = Path(events).stat().st_size / 2**20
 
-    limit = median_runs(LIMIT.format(db=str(work / "limit.duckdb"), events=events),
-                        repeats=args.repeats)
-    core = median_runs(OURS.format(db=str(work / "core.duckdb"), events=events, enrich=False),
-                       repeats=args.repeats)
+    limit_runs: list[dict[str, Any]] = []
+    core_runs: list[dict[str, Any]] = []
+    for _ in range(args.repeats):
+        limit_runs.append(run_snippet(LIMIT.format(db=str(work / "limit.duckdb"),
+                                                   events=events)))
+        core_runs.append(run_snippet(OURS.format(db=str(work / "core.duckdb"), events=events,
+                                                 enrich=False)))
+    limit, core = _medians(limit_runs), _medians(core_runs)
     rows = core["runs"][0]["rows"]
     result = {
         "command": " ".join(["python", *sys.argv]),
@@ -94,7 +116,7 @@ def main() -> None:
             **enriched, "events_per_s": rows / enriched["seconds_median"],
             "ratio_to_limit": enriched["seconds_median"] / limit["seconds_median"],
         }
-    path = write_result("ingest", result)
+    path = write_result(args.result, result)
     print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=2,
                      default=str)[:4000])
     print(f"written to {path}")

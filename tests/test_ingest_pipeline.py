@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import cxloop.ingest.pipeline as pipeline
 from cxloop.ingest import ingest_paths
@@ -183,3 +185,38 @@ def test_a_store_that_held_events_before_the_run_uses_the_anti_join(store: Store
         outcome = store.write_batch(batch("a", "b"))
     assert (outcome.accepted, outcome.duplicates) == (1, 1)
     assert store.count("events") == 2
+
+
+identifier_values = st.one_of(
+    st.sampled_from(["Ann@Example.COM", " bob@x.org ", "nope", "", "  ", "(415) 555-0100",
+                     "+44 20 7946 0958", "12", "+1 415 555 0100", "\u00a0c-1\u3000", "a\":1",
+                     "back\\slash", "x" * 321, "e\u0301", "C-9"]),
+    st.text(max_size=12),
+)
+identifier_objects = st.dictionaries(
+    st.sampled_from(["customer_id", "account", "email", "phone", "cookie", "device", "social"]),
+    identifier_values, max_size=4,
+)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(identifier_objects, min_size=1, max_size=20))
+def test_fast_identifier_path_agrees_with_the_general_one(
+    tmp_path: Path, objects: list[dict[str, str]]
+) -> None:
+    # an object of built-in types holding strings takes the typed fast path; the same items as a
+    # list of {type, value} take the general one: events and rejects must not differ
+    outcomes = []
+    for form in ("object", "list"):
+        records = [event(i, identifiers=ids if form == "object" else
+                         [{"type": t, "value": v} for t, v in ids.items()])
+                   for i, ids in enumerate(objects)]
+        path = write_jsonl(tmp_path / f"{form}.jsonl", records)
+        with open_store(":memory:") as store:
+            ingest_paths([path], store)
+            outcomes.append((
+                store.query("SELECT event_id, identifiers FROM events ORDER BY 1").to_pylist(),
+                store.query("SELECT record_no, field, reason FROM rejected ORDER BY 1").to_pylist(),
+            ))
+    assert outcomes[0] == outcomes[1]

@@ -370,7 +370,9 @@ def _checks_sql(settings: ValidationSettings, now: dt.datetime) -> str:
     only for records that fail one (a cheap OR of the conditions decides), so valid records cost a
     few vectorized comparisons."""
     checks = _checks(settings, now)
-    any_failed = " OR ".join(f"coalesce({cond}, false)" for cond, _, _ in checks)
+    # a NULL condition counts as passed: OR is true as soon as one is, and CASE takes NULL as
+    # false, so the conditions need no coalesce
+    any_failed = " OR ".join(f"({cond})" for cond, _, _ in checks)
     items = ",\n    ".join(
         f"CASE WHEN {cond} THEN {{'field': {field}, 'reason': {reason}}} END"
         for cond, field, reason in checks
