@@ -1,10 +1,10 @@
 """Vectorized validation and normalization of raw records into canonical events.
 
-A batch of raw records (record number + one JSON object text each) goes through DuckDB SQL in an
-in-memory connection: parse, check every field, normalize identifiers, and split the batch into
-valid events (Arrow, :data:`cxloop.schema.EVENT_ARROW_SCHEMA`) and rejects that name the record,
-the field and the reason. No per-record Python runs here; phone numbers are parsed once per
-distinct value with ``phonenumbers``.
+A batch of raw records (record number + one JSON object text each) goes through one DuckDB
+statement in an in-memory connection: parse, check every field, normalize identifiers, and split
+the batch into valid events (Arrow, :data:`cxloop.schema.EVENT_ARROW_SCHEMA`) and rejects that name
+the record, the field and the reason. The only Python per record is a dictionary look-up per
+phone number (``cx_e164``); each distinct number is parsed once with ``phonenumbers``.
 """
 
 from __future__ import annotations
