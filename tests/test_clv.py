@@ -507,3 +507,20 @@ def test_cli_warns_when_a_fit_does_not_converge(tmp_path: Path) -> None:
     assert "did not converge" in result.stderr
     report = json.loads(result.stdout)
     assert report["converged"]["bgnbd"] is False
+
+
+def test_a_precision_loss_stop_at_a_zero_gradient_counts_as_converged() -> None:
+    """BFGS may stop with "precision loss" at the optimum on one CPU and report success on
+    another; a zero gradient at finite parameters is converged, a flat run-off is not."""
+    from scipy.optimize import OptimizeResult
+
+    from cxloop.insights.clv_models import _converged
+
+    def result(x: list[float], jac: list[float], success: bool = False) -> OptimizeResult:
+        return OptimizeResult(x=np.array(x), jac=np.array(jac), success=success, status=2)
+
+    at_optimum = result([-1.42, 1.48, -0.23, 0.89], [1.3e-9, -4e-10, 2e-10, 1e-9])
+    assert _converged(at_optimum)
+    assert _converged(result([50.0, 0.0], [1.0], success=True))
+    assert not _converged(result([14.5, 16.1, -26.3, 17.5], [1e-8, 1e-8, 1e-8, 1e-8]))
+    assert not _converged(result([-1.4, 1.5, -0.2, 0.9], [3e-3, 0.0, 0.0, 0.0]))

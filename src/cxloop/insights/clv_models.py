@@ -221,7 +221,7 @@ def fit_bgnbd(
         standard_errors=errors,
         log_likelihood=-float(result.fun) * float(weights.sum()),
         n_customers=int(x.size),
-        converged=bool(result.success),
+        converged=_converged(result),
     )
 
 
@@ -363,7 +363,7 @@ def fit_gamma_gamma(
         log_likelihood=-float(result.fun) * float(weights.sum()),
         n_customers=int(x.size),
         frequency_spend_correlation=correlation,
-        converged=bool(result.success),
+        converged=_converged(result),
     )
 
 
@@ -454,6 +454,27 @@ def _minimize(
         method="BFGS",
         options={"maxiter": 2000, "gtol": 1e-9},
     )
+
+
+GRADIENT_TOLERANCE = 1e-6
+"""A fit whose largest gradient component (mean log-likelihood per log-parameter) is below this
+counts as converged even when BFGS stops on "precision loss": with ``gtol=1e-9`` that stop comes
+at a gradient of ~1e-9 on some CPUs and not others (seen on CDNOW), at the same parameters."""
+
+MAX_LOG_PARAMETER = 10.0
+"""...unless a parameter ran off towards 0 or infinity (beyond e^±10): the likelihood is flat
+there too, which is what a model without heterogeneity in the data looks like, not a fit."""
+
+
+def _converged(result: optimize.OptimizeResult) -> bool:
+    """Whether the optimiser reached a stationary point: it says so, or it stopped for loss of
+    precision with a gradient that is zero for every practical purpose at finite parameters."""
+    if bool(result.success):
+        return True
+    x = np.asarray(result.x, dtype=np.float64)
+    jac = np.asarray(getattr(result, "jac", np.array([np.inf])), dtype=np.float64)
+    return bool(np.all(np.abs(x) < MAX_LOG_PARAMETER)
+                and np.max(np.abs(jac)) < GRADIENT_TOLERANCE)
 
 
 def _natural_gradient(
