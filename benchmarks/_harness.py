@@ -35,8 +35,7 @@ sys.stdout.write("\\n" + json.dumps(out) + "\\n")
 def run_snippet(body: str, setup: str = "") -> dict[str, Any]:
     """Run ``setup`` then ``body`` (timed) in a fresh interpreter; ``body`` may fill ``out``."""
     code = setup + "\n" + _WRAPPER.format(body=body)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark snippet failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -56,8 +55,12 @@ def median_runs(body: str, setup: str = "", repeats: int = 3) -> dict[str, Any]:
 def machine() -> dict[str, Any]:
     import os
 
-    return {"python": platform.python_version(), "cpus": os.cpu_count(),
-            "platform": platform.platform(), "when": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
 
 
 def write_result(name: str, payload: dict[str, Any]) -> Path:

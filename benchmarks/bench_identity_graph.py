@@ -72,15 +72,21 @@ def main() -> None:
         cxloop = sorted(cxloop_runs, key=lambda r: r["seconds_median"])[len(cxloop_runs) // 2]
         evaluation = None
         if args.truth is not None:
-            evaluation = median_runs("from cxloop.store import open_store\n"
-                                     "from cxloop.identity import evaluate_profiles\n"
-                                     "out['evaluate'] = evaluate_profiles(open_store(DB), "
-                                     f"{str(args.truth)!r}).as_dict()\n", setup, repeats=1)
+            evaluation = median_runs(
+                "from cxloop.store import open_store\n"
+                "from cxloop.identity import evaluate_profiles\n"
+                "out['evaluate'] = evaluate_profiles(open_store(DB), "
+                f"{str(args.truth)!r}).as_dict()\n",
+                setup,
+                repeats=1,
+            )
     run = cxloop["runs"][0]
     payload = {
         "benchmark": "identity_graph",
-        "command": "benchmarks/bench_identity_graph.py --db " + str(args.db)
-        + (f" --truth {args.truth}" if args.truth else "") + f" --repeats {args.repeats}",
+        "command": "benchmarks/bench_identity_graph.py --db "
+        + str(args.db)
+        + (f" --truth {args.truth}" if args.truth else "")
+        + f" --repeats {args.repeats}",
         "events": run["resolve"]["events"],
         "identifiers": run["resolve"]["identifiers_recomputed"],
         "profiles": run["resolve"]["profiles"],

@@ -76,33 +76,49 @@ def main() -> None:
     parser.add_argument("--world", type=Path, help="reuse a world made by cxloop simulate")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-enriched", action="store_true")
-    parser.add_argument("--result", default="ingest",
-                        help="name of the results file (benchmarks/results/NAME.json)")
+    parser.add_argument(
+        "--result", default="ingest", help="name of the results file (benchmarks/results/NAME.json)"
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="cxloop-bench-ingest-"))
     world = args.world or work / "world"
     if args.world is None:
-        subprocess.run([sys.executable, "-m", "cxloop.cli", "simulate", "--customers",
-                        str(args.customers), "--seed", str(args.seed), "--out", str(world)],
-                       check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cxloop.cli",
+                "simulate",
+                "--customers",
+                str(args.customers),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(world),
+            ],
+            check=True,
+        )
     events = str(world / "events.jsonl")
     size_mb = Path(events).stat().st_size / 2**20
 
     limit_runs: list[dict[str, Any]] = []
     core_runs: list[dict[str, Any]] = []
     for _ in range(args.repeats):
-        limit_runs.append(run_snippet(LIMIT.format(db=str(work / "limit.duckdb"),
-                                                   events=events)))
-        core_runs.append(run_snippet(OURS.format(db=str(work / "core.duckdb"), events=events,
-                                                 enrich=False)))
+        limit_runs.append(run_snippet(LIMIT.format(db=str(work / "limit.duckdb"), events=events)))
+        core_runs.append(
+            run_snippet(OURS.format(db=str(work / "core.duckdb"), events=events, enrich=False))
+        )
     limit, core = _medians(limit_runs), _medians(core_runs)
     rows = core["runs"][0]["rows"]
     result = {
         "command": " ".join(["python", *sys.argv]),
         "machine": machine(),
-        "input": {"events_jsonl_mb": round(size_mb, 1), "records": rows,
-                  "customers": args.customers if args.world is None else None},
+        "input": {
+            "events_jsonl_mb": round(size_mb, 1),
+            "records": rows,
+            "customers": args.customers if args.world is None else None,
+        },
         "limit_read_json": {**limit, "events_per_s": rows / limit["seconds_median"]},
         "cxloop_ingest_core": {**core, "events_per_s": rows / core["seconds_median"]},
         "ratio_core_to_limit": core["seconds_median"] / limit["seconds_median"],
@@ -111,14 +127,19 @@ def main() -> None:
     }
     if not args.skip_enriched:
         enriched = median_runs(
-            OURS.format(db=str(work / "full.duckdb"), events=events, enrich=True), repeats=1)
+            OURS.format(db=str(work / "full.duckdb"), events=events, enrich=True), repeats=1
+        )
         result["cxloop_ingest_default_enrichers"] = {
-            **enriched, "events_per_s": rows / enriched["seconds_median"],
+            **enriched,
+            "events_per_s": rows / enriched["seconds_median"],
             "ratio_to_limit": enriched["seconds_median"] / limit["seconds_median"],
         }
     path = write_result(args.result, result)
-    print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=2,
-                     default=str)[:4000])
+    print(
+        json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=2, default=str)[
+            :4000
+        ]
+    )
     print(f"written to {path}")
 
 

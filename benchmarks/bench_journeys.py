@@ -81,7 +81,9 @@ _u = resource.getrusage(resource.RUSAGE_SELF)
 out["work_cpu_seconds"] = _u.ru_utime + _u.ru_stime - _cpu0
 """
 
-CXLOOP = WORK_CPU_START + """
+CXLOOP = (
+    WORK_CPU_START
+    + """
 store = open_store({db!r})
 con = store.ibis()
 build = build_journeys(con.table({table!r}), stage=stage_into(store))
@@ -93,14 +95,18 @@ metric_cascade(facts, computed=computed)
 out.update(counts)
 out["metric_rows"] = rows
 store.close()
-""" + WORK_CPU_END
+"""
+    + WORK_CPU_END
+)
 
 LIMIT_SETUP = """
 import resource
 from cxloop.store import open_store
 """
 
-LIMIT = WORK_CPU_START + """
+LIMIT = (
+    WORK_CPU_START
+    + """
 store = open_store({db!r})
 dfg = store.query(
     "SELECT a, b, count(*) AS n FROM (SELECT channel || ':' || type AS a, "
@@ -109,7 +115,9 @@ dfg = store.query(
 out["pairs"] = dfg.num_rows
 out["directly_follows"] = int(sum(dfg.column("n").to_pylist()))
 store.close()
-""" + WORK_CPU_END
+"""
+    + WORK_CPU_END
+)
 
 PM4PY = """
 import json, resource, sys, time
@@ -134,28 +142,38 @@ sys.stdout.write("\\n" + json.dumps({{"seconds": seconds, "pairs": len(dfg),
 def with_work_cpu(result: dict[str, Any]) -> dict[str, Any]:
     """Add the median CPU seconds of the timed bodies (``work_cpu_seconds``)."""
     result["work_cpu_seconds_median"] = statistics.median(
-        r["work_cpu_seconds"] for r in result["runs"])
+        r["work_cpu_seconds"] for r in result["runs"]
+    )
     return result
 
 
 def run_pm4py(python: str, log_parquet: str, repeats: int) -> dict[str, Any]:
     runs = []
     for _ in range(repeats):
-        done = subprocess.run([python, "-c", PM4PY.format(log_parquet=log_parquet)],
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [python, "-c", PM4PY.format(log_parquet=log_parquet)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"pm4py failed:\n{done.stderr[-3000:]}")
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     runs.sort(key=lambda r: r["seconds"])
     mid = runs[len(runs) // 2]
-    return {"seconds_median": mid["seconds"], "cpu_seconds_median": mid["cpu_seconds"],
-            "peak_rss_mb_median": mid["peak_rss_mb"], "runs": runs,
-            "note": "discover_dfg alone, after reading and formatting the log (not timed)"}
+    return {
+        "seconds_median": mid["seconds"],
+        "cpu_seconds_median": mid["cpu_seconds"],
+        "peak_rss_mb_median": mid["peak_rss_mb"],
+        "runs": runs,
+        "note": "discover_dfg alone, after reading and formatting the log (not timed)",
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--world", type=Path, default=Path("/tmp/bench/world100k"))
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench_journeys"))
     parser.add_argument("--pm4py-python", default="/tmp/bench_journeys/pm4py-venv/bin/python")
@@ -166,29 +184,43 @@ def main() -> None:
     db = str(args.work / "world100k.duckdb")
     log_parquet = str(args.work / "process_log.parquet")
     started = time.perf_counter()
-    prep = subprocess.run([sys.executable, "-c", PREPARE.format(
-        db=db, world=str(args.world), log_events=args.log_events, log_parquet=log_parquet)],
-        capture_output=True, text=True, check=False)
+    prep = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PREPARE.format(
+                db=db, world=str(args.world), log_events=args.log_events, log_parquet=log_parquet
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if prep.returncode != 0:
         raise RuntimeError(prep.stderr[-3000:])
     prepared = prep.stdout.strip().splitlines()[-1]  # DuckDB's progress bar goes to stdout too
     print(prepared, f"(prepared in {time.perf_counter() - started:.0f} s)")
 
     result: dict[str, Any] = {
-        "command": "python " + " ".join(sys.argv), "machine": machine(),
+        "command": "python " + " ".join(sys.argv),
+        "machine": machine(),
         "input": {"world": str(args.world), "prepare": prepared},
     }
     for name, table in (("world", "events_with_profile"), ("process_log", "process_log")):
-        ours = with_work_cpu(median_runs(CXLOOP.format(db=db, table=table), CXLOOP_SETUP,
-                                         repeats=args.repeats))
-        limit = with_work_cpu(median_runs(LIMIT.format(db=db, table=table), LIMIT_SETUP,
-                                          repeats=args.repeats))
+        ours = with_work_cpu(
+            median_runs(CXLOOP.format(db=db, table=table), CXLOOP_SETUP, repeats=args.repeats)
+        )
+        limit = with_work_cpu(
+            median_runs(LIMIT.format(db=db, table=table), LIMIT_SETUP, repeats=args.repeats)
+        )
         part: dict[str, Any] = {
-            "cxloop_build_and_metrics": ours, "limit_duckdb_dfg_window": limit,
+            "cxloop_build_and_metrics": ours,
+            "limit_duckdb_dfg_window": limit,
             "ratio_to_limit": ours["seconds_median"] / limit["seconds_median"],
             "cpu_ratio_to_limit": ours["cpu_seconds_median"] / limit["cpu_seconds_median"],
-            "work_cpu_ratio_to_limit": (ours["work_cpu_seconds_median"]
-                                        / limit["work_cpu_seconds_median"]),
+            "work_cpu_ratio_to_limit": (
+                ours["work_cpu_seconds_median"] / limit["work_cpu_seconds_median"]
+            ),
         }
         if name == "process_log" and Path(args.pm4py_python).exists():
             pm = run_pm4py(args.pm4py_python, log_parquet, args.repeats)

@@ -60,38 +60,53 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="cxloop-bench-sim-"))
     try:
         world = work / "world"
-        ours = median_runs(OURS.format(customers=args.customers, seed=args.seed,
-                                       out=str(world)), setup=OURS_SETUP,
-                           repeats=args.repeats)
+        ours = median_runs(
+            OURS.format(customers=args.customers, seed=args.seed, out=str(world)),
+            setup=OURS_SETUP,
+            repeats=args.repeats,
+        )
         events = ours["runs"][0]["events"]
         size_mb = (world / "events.jsonl").stat().st_size / 1e6
-        limit = median_runs(LIMIT.format(target=str(work / "limit.jsonl")),
-                            setup=LIMIT_SETUP.format(events=str(world / "events.jsonl")),
-                            repeats=args.repeats)
+        limit = median_runs(
+            LIMIT.format(target=str(work / "limit.jsonl")),
+            setup=LIMIT_SETUP.format(events=str(world / "events.jsonl")),
+            repeats=args.repeats,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     ours_s, limit_s = ours["seconds_median"], limit["seconds_median"]
     result: dict[str, Any] = {
         "benchmark": "simulate",
         "command": f"benchmarks/bench_simulate.py --customers {args.customers} "
-                   f"--repeats {args.repeats}",
-        "customers": args.customers, "seed": args.seed, "events": events,
+        f"--repeats {args.repeats}",
+        "customers": args.customers,
+        "seed": args.seed,
+        "events": events,
         "events_jsonl_mb": round(size_mb, 1),
-        "cxloop": {"seconds": round(ours_s, 2), "events_per_second": round(events / ours_s),
-                   "peak_rss_mb": round(ours["peak_rss_mb_median"]),
-                   "phase_seconds": ours["runs"][0]["phase_seconds"]},
-        "limit_duckdb_copy_json": {"seconds": round(limit_s, 2),
-                                   "rows_per_second": round(events / limit_s),
-                                   "peak_rss_mb": round(limit["peak_rss_mb_median"])},
+        "cxloop": {
+            "seconds": round(ours_s, 2),
+            "events_per_second": round(events / ours_s),
+            "peak_rss_mb": round(ours["peak_rss_mb_median"]),
+            "phase_seconds": ours["runs"][0]["phase_seconds"],
+        },
+        "limit_duckdb_copy_json": {
+            "seconds": round(limit_s, 2),
+            "rows_per_second": round(events / limit_s),
+            "peak_rss_mb": round(limit["peak_rss_mb_median"]),
+        },
         "ratio_cxloop_to_limit": round(ours_s / limit_s, 2),
         "machine": machine(),
     }
     path = write_result("simulate", result)
-    print(f"cxloop simulate: {events:,} events for {args.customers:,} customers in "
-          f"{ours_s:.1f} s ({events / ours_s:,.0f} events/s, peak "
-          f"{ours['peak_rss_mb_median']:,.0f} MB)")
-    print(f"limit (DuckDB COPY … FORMAT JSON of the same rows): {limit_s:.1f} s "
-          f"({events / limit_s:,.0f} rows/s)")
+    print(
+        f"cxloop simulate: {events:,} events for {args.customers:,} customers in "
+        f"{ours_s:.1f} s ({events / ours_s:,.0f} events/s, peak "
+        f"{ours['peak_rss_mb_median']:,.0f} MB)"
+    )
+    print(
+        f"limit (DuckDB COPY … FORMAT JSON of the same rows): {limit_s:.1f} s "
+        f"({events / limit_s:,.0f} rows/s)"
+    )
     print(f"ratio cxloop/limit: {ours_s / limit_s:.2f}x   → {path}")
     return 0
 

@@ -29,8 +29,9 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.model_selection import KFold
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("CXLOOP_SHARED_DATA",
-                           Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA = Path(
+    os.environ.get("CXLOOP_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 RESULTS = ROOT / "benchmarks" / "results" / "understanding.json"
 sys.path.insert(0, str(ROOT / "tests"))  # the multilingual samples live with the tests
 

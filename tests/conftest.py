@@ -12,8 +12,9 @@ import pytest
 from cxloop.store import Store, open_store
 
 PG_URL = os.environ.get("CXLOOP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-SHARED_DATA = Path(os.environ.get("CXLOOP_SHARED_DATA",
-                                   Path(__file__).resolve().parents[2] / "shared" / "data"))
+SHARED_DATA = Path(
+    os.environ.get("CXLOOP_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 """The public evaluation data sets: ../shared/data beside the repository (CXLOOP_SHARED_DATA
 overrides); tests that need them skip with a message where they are absent."""
 

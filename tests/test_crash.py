@@ -22,13 +22,32 @@ def test_kill_minus_nine_then_rerun_stores_each_event_once(tmp_path: Path) -> No
     feed = tmp_path / "feed.jsonl"
     with feed.open("w") as fh:
         for i in range(N_EVENTS):
-            fh.write(json.dumps({
-                "event_id": f"e-{i}", "occurred_at": "2026-03-01T10:00:00Z", "channel": "web",
-                "type": "page_view", "identifiers": {"cookie": f"c{i % 5000}"},
-            }) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "event_id": f"e-{i}",
+                        "occurred_at": "2026-03-01T10:00:00Z",
+                        "channel": "web",
+                        "type": "page_view",
+                        "identifiers": {"cookie": f"c{i % 5000}"},
+                    }
+                )
+                + "\n"
+            )
     db = tmp_path / "crash.duckdb"
-    cmd = [sys.executable, "-m", "cxloop.cli", "ingest", str(feed), "--db", str(db),
-           "--no-enrich", "--json", "--batch-bytes", "400000"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "cxloop.cli",
+        "ingest",
+        str(feed),
+        "--db",
+        str(db),
+        "--no-enrich",
+        "--json",
+        "--batch-bytes",
+        "400000",
+    ]
     victim = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # wait until at least one batch has been committed (the WAL or file grows), then kill
     deadline = time.time() + 60

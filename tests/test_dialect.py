@@ -44,8 +44,7 @@ def test_epoch_ms_fast_path_equals_the_portable_form(con: Any) -> None:
     portable = Dialect().epoch_ms(t.ts)
     assert "epoch_ms" in ibis.to_sql(t.select(m=fast)).lower()
     got = t.select(fast=fast, portable=portable).to_pyarrow().to_pylist()
-    expected = [None if s is None else
-                (int(s.timestamp() * 1_000_000) // 1000) for s in stamps]
+    expected = [None if s is None else (int(s.timestamp() * 1_000_000) // 1000) for s in stamps]
     assert [r["fast"] for r in got] == expected
     assert [r["portable"] for r in got] == expected
 
@@ -53,29 +52,50 @@ def test_epoch_ms_fast_path_equals_the_portable_form(con: Any) -> None:
 def test_first_and_last_fast_paths_equal_argmin_argmax(con: Any) -> None:
     # group a: the first row's value is null (kept, like FIRST); group b: a filter; group c:
     # every value null
-    t = con.create_table("g", pa.table({
-        "g": ["a", "a", "a", "b", "b", "b", "c", "c"],
-        "k": [3, 1, 2, 5, 4, 6, 1, 2],
-        "v": ["late", None, "mid", "x", "y", None, None, None],
-        "f": [1.5, 2.5, None, 4.0, 3.0, 7.0, None, None],
-    }))
+    t = con.create_table(
+        "g",
+        pa.table(
+            {
+                "g": ["a", "a", "a", "b", "b", "b", "c", "c"],
+                "k": [3, 1, 2, 5, 4, 6, 1, 2],
+                "v": ["late", None, "mid", "x", "y", None, None, None],
+                "f": [1.5, 2.5, None, 4.0, 3.0, 7.0, None, None],
+            }
+        ),
+    )
     out = {}
     for name, d in (("fast", Dialect("duckdb")), ("portable", Dialect())):
-        agg = t.group_by("g").aggregate(
-            first=d.first(t.v, t.k), last=d.last(t.v, t.k),
-            first_set=d.first(t.v, t.k, where=t.v.notnull()),
-            last_set=d.last(t.v, t.k, where=t.v.notnull()),
-            last_f=d.last(t.f, t.k, where=t.f.notnull()),
-        ).order_by("g")
+        agg = (
+            t.group_by("g")
+            .aggregate(
+                first=d.first(t.v, t.k),
+                last=d.last(t.v, t.k),
+                first_set=d.first(t.v, t.k, where=t.v.notnull()),
+                last_set=d.last(t.v, t.k, where=t.v.notnull()),
+                last_f=d.last(t.f, t.k, where=t.f.notnull()),
+            )
+            .order_by("g")
+        )
         out[name] = agg.to_pyarrow().to_pylist()
     assert out["fast"] == out["portable"]
     assert out["fast"] == [
-        {"g": "a", "first": None, "last": "late", "first_set": "mid", "last_set": "late",
-         "last_f": 1.5},
-        {"g": "b", "first": "y", "last": None, "first_set": "y", "last_set": "x",
-         "last_f": 7.0},
-        {"g": "c", "first": None, "last": None, "first_set": None, "last_set": None,
-         "last_f": None},
+        {
+            "g": "a",
+            "first": None,
+            "last": "late",
+            "first_set": "mid",
+            "last_set": "late",
+            "last_f": 1.5,
+        },
+        {"g": "b", "first": "y", "last": None, "first_set": "y", "last_set": "x", "last_f": 7.0},
+        {
+            "g": "c",
+            "first": None,
+            "last": None,
+            "first_set": None,
+            "last_set": None,
+            "last_f": None,
+        },
     ]
 
 
@@ -83,8 +103,7 @@ def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
     def norm(v: Any) -> Any:
         return round(v, 6) if isinstance(v, float) else v
 
-    return sorted((tuple(norm(v) for v in r.values()) for r in table.to_pylist()),
-                  key=repr)
+    return sorted((tuple(norm(v) for v in r.values()) for r in table.to_pylist()), key=repr)
 
 
 def test_build_from_a_stored_table_equals_the_build_from_a_view(tmp_path: Path) -> None:

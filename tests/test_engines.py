@@ -49,8 +49,9 @@ def test_store_overview_is_the_same_on_duckdb_and_postgres(world: Path, store_ur
 
 @pytest.mark.slow
 @pytest.mark.spark
-def test_event_analytics_are_the_same_on_duckdb_and_spark(world: Path, tmp_path: Path,
-                                                          spark: Any) -> None:
+def test_event_analytics_are_the_same_on_duckdb_and_spark(
+    world: Path, tmp_path: Path, spark: Any
+) -> None:
     from cxloop.store.spark import export_events_parquet, spark_backend
 
     with open_store(":memory:") as store:

@@ -18,22 +18,44 @@ from cxloop.identity.resolve import profile_labels
 
 def graph_tables() -> tuple[pa.Table, pa.Table, pa.Table]:
     rng = random.Random(5)
-    pool = ([f"customer_id:C{i}" for i in range(30)] + [f"email:e{i}@x.com" for i in range(40)]
-            + [f"cookie:k{i}" for i in range(80)] + ["device:tab", "email:test@test.com"])
+    pool = (
+        [f"customer_id:C{i}" for i in range(30)]
+        + [f"email:e{i}@x.com" for i in range(40)]
+        + [f"cookie:k{i}" for i in range(80)]
+        + ["device:tab", "email:test@test.com"]
+    )
     start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     pairs = {tuple(sorted(rng.sample(pool, 2))) for _ in range(220)}
-    edges = pa.table({
-        "identifier_a": [a for a, _ in pairs], "identifier_b": [b for _, b in pairs],
-        "kind": ["event"] * len(pairs), "evidence": [1] * len(pairs),
-        "first_seen": [start + dt.timedelta(days=rng.randint(0, 300)) for _ in pairs],
-        "last_seen": [start + dt.timedelta(days=301)] * len(pairs),
-        "example": ["evt"] * len(pairs), "weight": [None] * len(pairs)}, schema=EDGES.schema)
-    nodes = pa.table({"identifier": pool, "first_seen": [start] * len(pool)},
-                     schema=pa.schema([("identifier", pa.string()),
-                                       ("first_seen", pa.timestamp("us", tz="UTC"))]))
-    rules = pa.table({"rule_id": ["r1"], "kind": ["never_link"], "identifier": ["email:e1@x.com"],
-                      "other": ["email:e2@x.com"], "reason": [None],
-                      "created_at": [start]}, schema=RULES.schema)
+    edges = pa.table(
+        {
+            "identifier_a": [a for a, _ in pairs],
+            "identifier_b": [b for _, b in pairs],
+            "kind": ["event"] * len(pairs),
+            "evidence": [1] * len(pairs),
+            "first_seen": [start + dt.timedelta(days=rng.randint(0, 300)) for _ in pairs],
+            "last_seen": [start + dt.timedelta(days=301)] * len(pairs),
+            "example": ["evt"] * len(pairs),
+            "weight": [None] * len(pairs),
+        },
+        schema=EDGES.schema,
+    )
+    nodes = pa.table(
+        {"identifier": pool, "first_seen": [start] * len(pool)},
+        schema=pa.schema(
+            [("identifier", pa.string()), ("first_seen", pa.timestamp("us", tz="UTC"))]
+        ),
+    )
+    rules = pa.table(
+        {
+            "rule_id": ["r1"],
+            "kind": ["never_link"],
+            "identifier": ["email:e1@x.com"],
+            "other": ["email:e2@x.com"],
+            "reason": [None],
+            "created_at": [start],
+        },
+        schema=RULES.schema,
+    )
     return nodes, edges, rules
 
 

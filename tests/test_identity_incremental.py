@@ -12,17 +12,24 @@ from cxloop.identity import resolve_identities
 from cxloop.store import open_store
 from test_identity_support import add_events, groups, profiles_by_member
 
-POOL = [*(f"customer_id:C{i}" for i in range(3)), *(f"email:e{i}@x.com" for i in range(4)),
-        *(f"cookie:k{i}" for i in range(5)), "device:tab", "phone:+10000000000"]
-events = st.lists(st.lists(st.sampled_from(POOL), min_size=1, max_size=3, unique=True),
-                  min_size=1, max_size=12)
+POOL = [
+    *(f"customer_id:C{i}" for i in range(3)),
+    *(f"email:e{i}@x.com" for i in range(4)),
+    *(f"cookie:k{i}" for i in range(5)),
+    "device:tab",
+    "phone:+10000000000",
+]
+events = st.lists(
+    st.lists(st.sampled_from(POOL), min_size=1, max_size=3, unique=True), min_size=1, max_size=12
+)
 batches = st.lists(events, min_size=1, max_size=3)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(batches=batches, order=st.randoms(use_true_random=False))
-def test_incremental_equals_full_and_is_order_independent(batches: list[list[list[str]]],
-                                                          order: object) -> None:
+def test_incremental_equals_full_and_is_order_independent(
+    batches: list[list[list[str]]], order: object
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         incremental = open_store(str(Path(tmp) / "inc.duckdb"))
         for i, batch in enumerate(batches):

@@ -19,9 +19,13 @@ from cxloop.store import Store, open_store
 
 def event(i: int | str, **change: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "event_id": f"e-{i}", "occurred_at": "2026-03-01T10:00:00Z", "channel": "chat",
-        "type": "message", "identifiers": {"email": f"user{i}@example.com", "cookie": f"c{i}"},
-        "actor": "customer", "text": f"where is my order {i}",
+        "event_id": f"e-{i}",
+        "occurred_at": "2026-03-01T10:00:00Z",
+        "channel": "chat",
+        "type": "message",
+        "identifiers": {"email": f"user{i}@example.com", "cookie": f"c{i}"},
+        "actor": "customer",
+        "text": f"where is my order {i}",
     }
     base.update(change)
     return {k: v for k, v in base.items() if v is not None}
@@ -40,35 +44,65 @@ BAD_RECORDS: list[tuple[str, str, str, str]] = [
     ("missing occurred_at", json.dumps(event(2, occurred_at=None)), "occurred_at", "missing"),
     ("missing channel", json.dumps(event(3, channel=None)), "channel", "missing"),
     ("unknown channel", json.dumps(event(4, channel="fax")), "channel", "not one of"),
-    ("impossible date", json.dumps(event(5, occurred_at="2026-02-30T10:00:00Z")),
-     "occurred_at", "not a date and time"),
-    ("far future", json.dumps(event(6, occurred_at="2999-01-01T00:00:00Z")),
-     "occurred_at", "outside the possible range"),
-    ("no time zone", json.dumps(event(7, occurred_at="2026-03-01 10:00:00")),
-     "occurred_at", "no time zone"),
-    ("wrong number type", json.dumps(event(8, duration_s="long")), "duration_s",
-     "not a number"),
+    (
+        "impossible date",
+        json.dumps(event(5, occurred_at="2026-02-30T10:00:00Z")),
+        "occurred_at",
+        "not a date and time",
+    ),
+    (
+        "far future",
+        json.dumps(event(6, occurred_at="2999-01-01T00:00:00Z")),
+        "occurred_at",
+        "outside the possible range",
+    ),
+    (
+        "no time zone",
+        json.dumps(event(7, occurred_at="2026-03-01 10:00:00")),
+        "occurred_at",
+        "no time zone",
+    ),
+    ("wrong number type", json.dumps(event(8, duration_s="long")), "duration_s", "not a number"),
     ("negative wait", json.dumps(event(9, wait_s=-5)), "wait_s", "negative"),
-    ("score out of range", json.dumps(event(10, scores={"nps": 11})), "scores.nps",
-     "from 0 to 10"),
-    ("object as event_id", json.dumps(event(11, event_id={"a": 1})), "event_id",
-     "must be a string"),
-    ("bad email", json.dumps(event(12, identifiers={"email": "nope"})), "identifiers.email",
-     "not an email address"),
-    ("unknown identifier type", json.dumps(event(13, identifiers={"fax": "1"})),
-     "identifiers.fax", "unknown identifier type"),
-    ("bad phone", json.dumps(event(14, identifiers={"phone": "12"})), "identifiers.phone",
-     "not a phone number"),
-    ("huge text", json.dumps(event(15, text="x" * (10 * 1024 * 1024))), "text",
-     "the limit is"),
-    ("attributes not an object", json.dumps(event(16, attributes=[1, 2])), "attributes",
-     "JSON object"),
+    ("score out of range", json.dumps(event(10, scores={"nps": 11})), "scores.nps", "from 0 to 10"),
+    (
+        "object as event_id",
+        json.dumps(event(11, event_id={"a": 1})),
+        "event_id",
+        "must be a string",
+    ),
+    (
+        "bad email",
+        json.dumps(event(12, identifiers={"email": "nope"})),
+        "identifiers.email",
+        "not an email address",
+    ),
+    (
+        "unknown identifier type",
+        json.dumps(event(13, identifiers={"fax": "1"})),
+        "identifiers.fax",
+        "unknown identifier type",
+    ),
+    (
+        "bad phone",
+        json.dumps(event(14, identifiers={"phone": "12"})),
+        "identifiers.phone",
+        "not a phone number",
+    ),
+    ("huge text", json.dumps(event(15, text="x" * (10 * 1024 * 1024))), "text", "the limit is"),
+    (
+        "attributes not an object",
+        json.dumps(event(16, attributes=[1, 2])),
+        "attributes",
+        "JSON object",
+    ),
     ("unknown actor", json.dumps(event(17, actor="robot")), "actor", "not one of"),
 ]
 
 
-@pytest.mark.parametrize(("case", "line", "field", "reason"), BAD_RECORDS,
-                         ids=[c[0] for c in BAD_RECORDS])
+@pytest.mark.parametrize(
+    ("case", "line", "field", "reason"), BAD_RECORDS, ids=[c[0] for c in BAD_RECORDS]
+)
 def test_each_bad_record_is_rejected_with_field_and_reason(
     tmp_path: Path, case: str, line: str, field: str, reason: str
 ) -> None:
@@ -125,8 +159,11 @@ def test_csv_with_identifier_columns_scores_and_ragged_rows(tmp_path: Path) -> N
     assert stored[0]["csat"] == 5
     assert json.loads(stored[0]["attributes"]) == {"_extra": {"store_code": "B12"}}
     assert rejects.to_pylist() == [
-        {"record_no": 2, "field": "scores.csat", "reason": "csat 9 is not a whole number "
-         "from 1 to 5"},
+        {
+            "record_no": 2,
+            "field": "scores.csat",
+            "reason": "csat 9 is not a whole number from 1 to 5",
+        },
         {"record_no": 3, "field": "(record)", "reason": "row has 3 fields; the header has 8"},
     ]
 
@@ -159,10 +196,10 @@ def test_gzip_parquet_and_folders(tmp_path: Path) -> None:
     assert ids.to_pylist()[0]["identifiers"] == ["cookie:c120", "email:user120@example.com"]
 
 
-def test_rerun_counts_everything_as_duplicates_and_stores_nothing_twice(store: Store,
-                                                                       tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "in.jsonl",
-                       [event(i) for i in range(50)] + [event(3), "{broken"])
+def test_rerun_counts_everything_as_duplicates_and_stores_nothing_twice(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [event(i) for i in range(50)] + [event(3), "{broken"])
     first = ingest_paths([path], store)
     second = ingest_paths([path], store)
     assert (first.accepted, first.duplicates, first.rejected) == (50, 1, 1)
@@ -174,8 +211,9 @@ def test_rerun_counts_everything_as_duplicates_and_stores_nothing_twice(store: S
 
 
 def test_unknown_fields_are_kept_under_attributes(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "in.jsonl",
-                       [event(1, attributes={"page": "/a"}, campaign="spring", score=3)])
+    path = write_jsonl(
+        tmp_path / "in.jsonl", [event(1, attributes={"page": "/a"}, campaign="spring", score=3)]
+    )
     with open_store(":memory:") as store:
         ingest_paths([path], store)
         attributes = store.query("SELECT attributes FROM events")["attributes"][0].as_py()
@@ -183,17 +221,22 @@ def test_unknown_fields_are_kept_under_attributes(tmp_path: Path) -> None:
 
 
 record_kinds = st.lists(
-    st.tuples(st.sampled_from(["valid", "duplicate", "broken", "bad_channel", "no_id", "blank"]),
-              st.integers(min_value=0, max_value=30)),
-    min_size=0, max_size=60,
+    st.tuples(
+        st.sampled_from(["valid", "duplicate", "broken", "bad_channel", "no_id", "blank"]),
+        st.integers(min_value=0, max_value=30),
+    ),
+    min_size=0,
+    max_size=60,
 )
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(record_kinds, st.integers(min_value=200, max_value=5000))
-def test_counts_always_add_up(tmp_path: Path, kinds: list[tuple[str, int]],
-                              batch_bytes: int) -> None:
+def test_counts_always_add_up(
+    tmp_path: Path, kinds: list[tuple[str, int]], batch_bytes: int
+) -> None:
     lines: list[str] = []
     for kind, i in kinds:
         if kind in ("valid", "duplicate"):
@@ -232,8 +275,9 @@ def test_raw_control_character_line_is_rejected_and_later_lines_keep_their_numbe
         reject = store.query("SELECT record_no, reason FROM rejected").to_pylist()
     assert (summary.records_read, summary.accepted, summary.rejected) == (3, 2, 1)
     assert sources == [f"{path}:1", f"{path}:4"]
-    assert reject == [{"record_no": 2,
-                       "reason": "not valid JSON (a raw control character in the line)"}]
+    assert reject == [
+        {"record_no": 2, "reason": "not valid JSON (a raw control character in the line)"}
+    ]
 
 
 def test_a_line_longer_than_a_batch_is_read_whole(tmp_path: Path) -> None:
@@ -247,13 +291,16 @@ def test_a_line_longer_than_a_batch_is_read_whole(tmp_path: Path) -> None:
 
 
 def test_identifier_forms_and_their_errors_in_the_order_of_the_record(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "in.jsonl", [
-        event(1, identifiers={"Phone ": "(415) 555-0100"}),
-        event(2, identifiers=json.dumps({"phone": "+44 20 7946 0958", "email": "A@B.co"})),
-        event(3, identifiers=[{"type": None, "value": "x"}]),
-        event(4, identifiers={"cookie": "c" * 400}),
-        event(5, identifiers={"email": "nope", "phone": "12"}),
-    ])
+    path = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            event(1, identifiers={"Phone ": "(415) 555-0100"}),
+            event(2, identifiers=json.dumps({"phone": "+44 20 7946 0958", "email": "A@B.co"})),
+            event(3, identifiers=[{"type": None, "value": "x"}]),
+            event(4, identifiers={"cookie": "c" * 400}),
+            event(5, identifiers={"email": "nope", "phone": "12"}),
+        ],
+    )
     with open_store(":memory:") as store:
         summary = ingest_paths([path], store)
         stored = store.query("SELECT event_id, identifiers FROM events ORDER BY event_id")
@@ -265,8 +312,14 @@ def test_identifier_forms_and_their_errors_in_the_order_of_the_record(tmp_path: 
     ]
     assert rejects.to_pylist() == [
         {"record_no": 3, "field": "identifiers", "reason": "an identifier has no type"},
-        {"record_no": 4, "field": "identifiers.cookie",
-         "reason": "cookie is longer than 320 characters"},
-        {"record_no": 5, "field": "identifiers.email",
-         "reason": "email nope is not an email address; phone 12 is not a phone number"},
+        {
+            "record_no": 4,
+            "field": "identifiers.cookie",
+            "reason": "cookie is longer than 320 characters",
+        },
+        {
+            "record_no": 5,
+            "field": "identifiers.email",
+            "reason": "email nope is not an email address; phone 12 is not a phone number",
+        },
     ]

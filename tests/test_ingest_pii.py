@@ -15,16 +15,27 @@ PHONE = "+1 415 555 0123"
 
 
 def test_personal_data_is_redacted_before_anything_is_stored(tmp_path: Path) -> None:
-    good = {"event_id": "e1", "occurred_at": "2026-03-01T10:00:00Z", "channel": "chat",
-            "type": "message", "actor": "customer",
-            "text": f"my card is {CARD}, mail me at {EMAIL} or call {PHONE}"}
-    bad = {"event_id": "e2", "occurred_at": "not a time", "channel": "chat", "type": "message",
-           "text": f"card {CARD} and {EMAIL}"}
+    good = {
+        "event_id": "e1",
+        "occurred_at": "2026-03-01T10:00:00Z",
+        "channel": "chat",
+        "type": "message",
+        "actor": "customer",
+        "text": f"my card is {CARD}, mail me at {EMAIL} or call {PHONE}",
+    }
+    bad = {
+        "event_id": "e2",
+        "occurred_at": "not a time",
+        "channel": "chat",
+        "type": "message",
+        "text": f"card {CARD} and {EMAIL}",
+    }
     path = tmp_path / "in.jsonl"
     path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
     with open_store(":memory:") as store:
-        summary = ingest_paths([path], store, enrichers=ingest_enrichers(),
-                               raw_redactor=raw_redactor())
+        summary = ingest_paths(
+            [path], store, enrichers=ingest_enrichers(), raw_redactor=raw_redactor()
+        )
         text = store.query("SELECT text FROM events")["text"][0].as_py()
         raw = store.query("SELECT raw FROM rejected")["raw"][0].as_py()
         outputs = " ".join(store.query("SELECT output FROM enrichments")["output"].to_pylist())

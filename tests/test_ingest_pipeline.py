@@ -23,8 +23,11 @@ from cxloop.store import BatchWrite, Store, open_store
 
 def event(i: int | str, **change: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "event_id": f"e-{i}", "occurred_at": "2026-03-01T10:00:00Z", "channel": "chat",
-        "type": "message", "identifiers": {"email": f"user{i}@example.com"},
+        "event_id": f"e-{i}",
+        "occurred_at": "2026-03-01T10:00:00Z",
+        "channel": "chat",
+        "type": "message",
+        "identifiers": {"email": f"user{i}@example.com"},
     }
     base.update(change)
     return {k: v for k, v in base.items() if v is not None}
@@ -41,8 +44,10 @@ def test_ahead_yields_in_order_and_raises_the_producers_error() -> None:
         raise ValueError("the reader broke at record 6")
 
     seen: list[int] = []
-    with pytest.raises(ValueError, match="record 6"), \
-            pipeline._Ahead(numbers(), 1, "test") as ahead:
+    with (
+        pytest.raises(ValueError, match="record 6"),
+        pipeline._Ahead(numbers(), 1, "test") as ahead,
+    ):
         for n in ahead:
             seen.append(n)
     assert seen == [0, 1, 2, 3, 4]
@@ -144,8 +149,12 @@ def events_table(*ids: str) -> pa.Table:
 def batch(*ids: str) -> BatchWrite:
     from cxloop.store import REJECTED_SCHEMA
 
-    return BatchWrite(run_id="r", events=events_table(*ids),
-                      rejected=REJECTED_SCHEMA.empty_table(), records_read=len(ids))
+    return BatchWrite(
+        run_id="r",
+        events=events_table(*ids),
+        rejected=REJECTED_SCHEMA.empty_table(),
+        records_read=len(ids),
+    )
 
 
 def test_a_hash_collision_takes_the_exact_path_and_loses_nothing(tmp_path: Path) -> None:
@@ -160,7 +169,10 @@ def test_a_hash_collision_takes_the_exact_path_and_loses_nothing(tmp_path: Path)
             outcome = store.write_batch(batch("c", "a"))
         assert (outcome.accepted, outcome.duplicates) == (1, 1)
         assert sorted(store.query("SELECT event_id FROM events")["event_id"].to_pylist()) == [
-            "a", "b", "c"]
+            "a",
+            "b",
+            "c",
+        ]
 
 
 def test_another_writer_in_the_process_turns_the_shortcut_off(tmp_path: Path) -> None:
@@ -188,19 +200,37 @@ def test_a_store_that_held_events_before_the_run_uses_the_anti_join(store: Store
 
 
 identifier_values = st.one_of(
-    st.sampled_from(["Ann@Example.COM", " bob@x.org ", "nope", "", "  ", "(415) 555-0100",
-                     "+44 20 7946 0958", "12", "+1 415 555 0100", "\u00a0c-1\u3000", "a\":1",
-                     "back\\slash", "x" * 321, "e\u0301", "C-9"]),
+    st.sampled_from(
+        [
+            "Ann@Example.COM",
+            " bob@x.org ",
+            "nope",
+            "",
+            "  ",
+            "(415) 555-0100",
+            "+44 20 7946 0958",
+            "12",
+            "+1 415 555 0100",
+            "\u00a0c-1\u3000",
+            'a":1',
+            "back\\slash",
+            "x" * 321,
+            "e\u0301",
+            "C-9",
+        ]
+    ),
     st.text(max_size=12),
 )
 identifier_objects = st.dictionaries(
     st.sampled_from(["customer_id", "account", "email", "phone", "cookie", "device", "social"]),
-    identifier_values, max_size=4,
+    identifier_values,
+    max_size=4,
 )
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(identifier_objects, min_size=1, max_size=20))
 def test_fast_identifier_path_agrees_with_the_general_one(
     tmp_path: Path, objects: list[dict[str, str]]
@@ -209,14 +239,24 @@ def test_fast_identifier_path_agrees_with_the_general_one(
     # list of {type, value} take the general one: events and rejects must not differ
     outcomes = []
     for form in ("object", "list"):
-        records = [event(i, identifiers=ids if form == "object" else
-                         [{"type": t, "value": v} for t, v in ids.items()])
-                   for i, ids in enumerate(objects)]
+        records = [
+            event(
+                i,
+                identifiers=ids
+                if form == "object"
+                else [{"type": t, "value": v} for t, v in ids.items()],
+            )
+            for i, ids in enumerate(objects)
+        ]
         path = write_jsonl(tmp_path / f"{form}.jsonl", records)
         with open_store(":memory:") as store:
             ingest_paths([path], store)
-            outcomes.append((
-                store.query("SELECT event_id, identifiers FROM events ORDER BY 1").to_pylist(),
-                store.query("SELECT record_no, field, reason FROM rejected ORDER BY 1").to_pylist(),
-            ))
+            outcomes.append(
+                (
+                    store.query("SELECT event_id, identifiers FROM events ORDER BY 1").to_pylist(),
+                    store.query(
+                        "SELECT record_no, field, reason FROM rejected ORDER BY 1"
+                    ).to_pylist(),
+                )
+            )
     assert outcomes[0] == outcomes[1]

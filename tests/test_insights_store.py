@@ -210,8 +210,7 @@ def test_cli_commands(world_store: tuple[Path, str], tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def pipeline_db(world_store: tuple[Path, str],
-                tmp_path_factory: pytest.TempPathFactory) -> str:
+def pipeline_db(world_store: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> str:
     """The whole pipeline on a copy of the store: identity, then journeys in the store."""
     import io
     import shutil
@@ -246,15 +245,38 @@ def test_stored_journeys_get_their_own_customers_clv(pipeline_db: str) -> None:
     assert journeys_with_clv > 0.5  # profiles with purchases; the rest have no purchase history
 
 
-def test_insight_commands_run_per_segment(pipeline_db: str, world_store: tuple[Path, str]
-                                          ) -> None:
+def test_insight_commands_run_per_segment(pipeline_db: str, world_store: tuple[Path, str]) -> None:
     crm = str(world_store[0] / "crm.csv")
     runner = CliRunner()
     everyone = runner.invoke(app, ["insights", "value", "--db", pipeline_db, "--json"])
-    business = runner.invoke(app, ["insights", "value", "--db", pipeline_db, "--json",
-                                   "--segments", crm, "--segment", "small_business"])
-    nobody = runner.invoke(app, ["insights", "value", "--db", pipeline_db, "--json",
-                                 "--segments", crm, "--segment", "no_such_segment"])
+    business = runner.invoke(
+        app,
+        [
+            "insights",
+            "value",
+            "--db",
+            pipeline_db,
+            "--json",
+            "--segments",
+            crm,
+            "--segment",
+            "small_business",
+        ],
+    )
+    nobody = runner.invoke(
+        app,
+        [
+            "insights",
+            "value",
+            "--db",
+            pipeline_db,
+            "--json",
+            "--segments",
+            crm,
+            "--segment",
+            "no_such_segment",
+        ],
+    )
     assert everyone.exit_code == 0 and business.exit_code == 0, business.output
     total = sum(v["journeys_per_year"] for v in json.loads(everyone.stdout)["value_at_stake"])
     part = sum(v["journeys_per_year"] for v in json.loads(business.stdout)["value_at_stake"])

@@ -27,27 +27,56 @@ from cxloop.journeys.contacts import EVENT_INPUT_COLUMNS
 from cxloop.store import open_store
 
 T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
-SCHEMA = pa.schema([
-    ("event_id", pa.string()), ("profile_id", pa.string()),
-    ("occurred_at", pa.timestamp("us", tz="UTC")), ("channel", pa.string()),
-    ("type", pa.string()), ("conversation_id", pa.string()), ("session_id", pa.string()),
-    ("actor", pa.string()), ("agent_id", pa.string()), ("queue", pa.string()),
-    ("duration_s", pa.float64()), ("wait_s", pa.float64()), ("csat", pa.int16()),
-    ("nps", pa.int16()), ("ces", pa.int16()), ("value", pa.float64()),
-    ("attributes", pa.string()), ("identifiers", pa.list_(pa.string())),
-])
+SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("profile_id", pa.string()),
+        ("occurred_at", pa.timestamp("us", tz="UTC")),
+        ("channel", pa.string()),
+        ("type", pa.string()),
+        ("conversation_id", pa.string()),
+        ("session_id", pa.string()),
+        ("actor", pa.string()),
+        ("agent_id", pa.string()),
+        ("queue", pa.string()),
+        ("duration_s", pa.float64()),
+        ("wait_s", pa.float64()),
+        ("csat", pa.int16()),
+        ("nps", pa.int16()),
+        ("ces", pa.int16()),
+        ("value", pa.float64()),
+        ("attributes", pa.string()),
+        ("identifiers", pa.list_(pa.string())),
+    ]
+)
 
 
-def ev(n: int, profile: str, minutes: float, channel: str, type_: str, *,
-       conv: str | None = None, sess: str | None = None, actor: str = "customer",
-       **extra: Any) -> dict[str, Any]:
+def ev(
+    n: int,
+    profile: str,
+    minutes: float,
+    channel: str,
+    type_: str,
+    *,
+    conv: str | None = None,
+    sess: str | None = None,
+    actor: str = "customer",
+    **extra: Any,
+) -> dict[str, Any]:
     attrs = extra.pop("attributes", None)
     row: dict[str, Any] = {name: None for name in SCHEMA.names}
-    row.update(event_id=f"e{n:03d}", profile_id=profile,
-               occurred_at=T0 + dt.timedelta(minutes=minutes), channel=channel, type=type_,
-               conversation_id=conv, session_id=sess, actor=actor,
-               attributes=json.dumps(attrs) if attrs else None,
-               identifiers=extra.pop("identifiers", ["cookie:c"]))
+    row.update(
+        event_id=f"e{n:03d}",
+        profile_id=profile,
+        occurred_at=T0 + dt.timedelta(minutes=minutes),
+        channel=channel,
+        type=type_,
+        conversation_id=conv,
+        session_id=sess,
+        actor=actor,
+        attributes=json.dumps(attrs) if attrs else None,
+        identifiers=extra.pop("identifiers", ["cookie:c"]),
+    )
     row.update(extra)
     return row
 
@@ -70,31 +99,93 @@ def tiny_events() -> list[dict[str, Any]]:
         ev(4, "P1", 3, "web", "page_view", sess="s1", attributes={"page": "/contact"}),
         ev(5, "P1", 23, "ivr", "call_start", conv="c1", actor="system"),
         ev(6, "P1", 23.5, "ivr", "ivr_menu", conv="c1", attributes={"menu": "main", "depth": 1}),
-        ev(7, "P1", 24, "ivr", "ivr_menu", conv="c1",
-           attributes={"menu": "billing", "depth": 2}),
+        ev(7, "P1", 24, "ivr", "ivr_menu", conv="c1", attributes={"menu": "billing", "depth": 2}),
         ev(8, "P1", 24.5, "ivr", "auth", conv="c1", actor="system"),
-        ev(9, "P1", 25, "voice", "queue_enter", conv="c1", actor="system", queue="billing_en",
-           wait_s=30.0),
-        ev(10, "P1", 26, "voice", "call_start", conv="c1", actor="agent", agent_id="A1",
-           queue="billing_en"),
+        ev(
+            9,
+            "P1",
+            25,
+            "voice",
+            "queue_enter",
+            conv="c1",
+            actor="system",
+            queue="billing_en",
+            wait_s=30.0,
+        ),
+        ev(
+            10,
+            "P1",
+            26,
+            "voice",
+            "call_start",
+            conv="c1",
+            actor="agent",
+            agent_id="A1",
+            queue="billing_en",
+        ),
         ev(11, "P1", 27, "voice", "auth", conv="c1", actor="agent", agent_id="A1"),
-        ev(12, "P1", 30, "voice", "transfer", conv="c1", actor="agent", agent_id="A1",
-           queue="billing_en"),
-        ev(13, "P1", 31, "voice", "queue_enter", conv="c1", actor="system", queue="tech_en",
-           wait_s=10.0),
-        ev(14, "P1", 40, "voice", "call_end", conv="c1", actor="agent", agent_id="A2",
-           queue="tech_en", duration_s=500.0,
-           attributes={"talk_s": 300.0, "hold_s": 20.0, "wrap_s": 40.0}),
+        ev(
+            12,
+            "P1",
+            30,
+            "voice",
+            "transfer",
+            conv="c1",
+            actor="agent",
+            agent_id="A1",
+            queue="billing_en",
+        ),
+        ev(
+            13,
+            "P1",
+            31,
+            "voice",
+            "queue_enter",
+            conv="c1",
+            actor="system",
+            queue="tech_en",
+            wait_s=10.0,
+        ),
+        ev(
+            14,
+            "P1",
+            40,
+            "voice",
+            "call_end",
+            conv="c1",
+            actor="agent",
+            agent_id="A2",
+            queue="tech_en",
+            duration_s=500.0,
+            attributes={"talk_s": 300.0, "hold_s": 20.0, "wrap_s": 40.0},
+        ),
         ev(15, "P1", 41, "voice", "case_resolved", conv="c1", actor="system"),
         ev(16, "P1", 41 + DAY, "survey", "survey_response", conv="c1", csat=5, nps=10, ces=6),
         # B
-        ev(20, "P1", 10 * DAY, "chat", "queue_enter", conv="c2", actor="system",
-           queue="orders_en", wait_s=100.0),
-        ev(21, "P1", 10 * DAY + 2, "chat", "abandon", conv="c2", queue="orders_en",
-           wait_s=100.0),
+        ev(
+            20,
+            "P1",
+            10 * DAY,
+            "chat",
+            "queue_enter",
+            conv="c2",
+            actor="system",
+            queue="orders_en",
+            wait_s=100.0,
+        ),
+        ev(21, "P1", 10 * DAY + 2, "chat", "abandon", conv="c2", queue="orders_en", wait_s=100.0),
         ev(22, "P1", 12 * DAY, "email", "email_received", conv="c3"),
-        ev(23, "P1", 12 * DAY + 60, "email", "email_sent", conv="c3", actor="agent",
-           agent_id="A3", queue="orders_en"),
+        ev(
+            23,
+            "P1",
+            12 * DAY + 60,
+            "email",
+            "email_sent",
+            conv="c3",
+            actor="agent",
+            agent_id="A3",
+            queue="orders_en",
+        ),
         # C
         ev(30, "P2", 5 * DAY, "bot", "message", conv="c4"),
         ev(31, "P2", 5 * DAY + 1, "bot", "message", conv="c4", actor="bot"),
@@ -182,21 +273,39 @@ def test_queue_legs_and_surveys(tiny: Any) -> None:
     out = built(tiny)
     legs = {r["event_id"]: r for r in out["journey_queue_legs"]}
     assert {k: (v["wait_s"], v["abandoned"]) for k, v in legs.items()} == {
-        "e009": (30.0, 0), "e013": (10.0, 0), "e020": (100.0, 1)}
-    assert [(s["event_id"], s["contact_key"]) for s in out["journey_surveys"]] == [
-        ("e016", "c1")]
+        "e009": (30.0, 0),
+        "e013": (10.0, 0),
+        "e020": (100.0, 1),
+    }
+    assert [(s["event_id"], s["contact_key"]) for s in out["journey_surveys"]] == [("e016", "c1")]
 
 
 def test_enrichments_decide_type_sentiment_and_signals(tiny: Any) -> None:
     rows = [
-        {"event_id": "e030", "enricher": "intent", "version": "1",
-         "output": '{"intent": "refund_status", "confidence": 0.9}'},
-        {"event_id": "e030", "enricher": "sentiment", "version": "1",
-         "output": '{"sentiment": -0.5}'},
-        {"event_id": "e030", "enricher": "signals", "version": "1",
-         "output": '{"signals": ["repetition", "waiting"]}'},
-        {"event_id": "e031", "enricher": "intent", "version": "1",  # the bot: not counted
-         "output": '{"intent": "complaint", "confidence": 0.99}'},
+        {
+            "event_id": "e030",
+            "enricher": "intent",
+            "version": "1",
+            "output": '{"intent": "refund_status", "confidence": 0.9}',
+        },
+        {
+            "event_id": "e030",
+            "enricher": "sentiment",
+            "version": "1",
+            "output": '{"sentiment": -0.5}',
+        },
+        {
+            "event_id": "e030",
+            "enricher": "signals",
+            "version": "1",
+            "output": '{"signals": ["repetition", "waiting"]}',
+        },
+        {
+            "event_id": "e031",
+            "enricher": "intent",
+            "version": "1",  # the bot: not counted
+            "output": '{"intent": "complaint", "confidence": 0.99}',
+        },
     ]
     tiny.create_table("enr", pa.Table.from_pylist(rows))
     b = build_journeys(tiny.table("tiny_events"), enrichments=tiny.table("enr"))
@@ -213,8 +322,18 @@ def test_enrichments_decide_type_sentiment_and_signals(tiny: Any) -> None:
 
 def test_signed_in_arrival_counts_as_identified(tiny: Any) -> None:
     rows = [
-        ev(1, "P9", 0, "chat", "queue_enter", conv="k", actor="system",
-           identifiers=["customer_id:C1"], queue="billing_en", wait_s=5.0),
+        ev(
+            1,
+            "P9",
+            0,
+            "chat",
+            "queue_enter",
+            conv="k",
+            actor="system",
+            identifiers=["customer_id:C1"],
+            queue="billing_en",
+            wait_s=5.0,
+        ),
         ev(2, "P9", 1, "chat", "auth", conv="k", actor="agent", agent_id="A1"),
         ev(3, "P9", 2, "chat", "message", conv="k", actor="agent", agent_id="A1"),
     ]
@@ -238,8 +357,13 @@ def test_paths_and_friction(tiny: Any, tmp_path: Path) -> None:
     seqs = {r["channel_path"]: r["journeys"] for r in p["sequences"]}
     assert seqs == {"web>ivr": 1, "chat>email": 1, "bot": 1}
     trans = {(r["step"], r["source"], r["target"]): r["n"] for r in p["transitions"]}
-    assert trans == {(1, "web", "ivr"): 1, (1, "chat", "email"): 1, (1, "bot", "end: resolved"): 1,
-                     (2, "ivr", "end: resolved"): 1, (2, "email", "end: abandoned"): 1}
+    assert trans == {
+        (1, "web", "ivr"): 1,
+        (1, "chat", "email"): 1,
+        (1, "bot", "end: resolved"): 1,
+        (2, "ivr", "end: resolved"): 1,
+        (2, "email", "end: abandoned"): 1,
+    }
     drop = {r["channel"]: r["abandoned"] for r in p["dropoff"]}
     assert drop == {"email": 1, "ivr": 0, "bot": 0}
     html = sankey_html(p["transitions"], tmp_path / "s.html")
@@ -248,7 +372,10 @@ def test_paths_and_friction(tiny: Any, tmp_path: Path) -> None:
     top = f["journey_types"][0]
     # B (orders) has a repeat contact and was abandoned: 2 hits in 1 journey
     assert (top["journey_type"], top["friction_index"], top["friction_load"]) == (
-        "orders", 2.0, 2.0)
+        "orders",
+        2.0,
+        2.0,
+    )
 
 
 def test_rules_round_trip_and_reject_unknown_keys(tmp_path: Path) -> None:
@@ -267,17 +394,32 @@ def test_input_columns_are_event_columns_plus_profile() -> None:
 
 
 @settings(max_examples=8, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 20 * 24 * 60), st.booleans()),
-                min_size=1, max_size=25))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 20 * 24 * 60), st.booleans()),
+        min_size=1,
+        max_size=25,
+    )
+)
 def test_journeys_never_overlap_and_cover_every_contact(
-        contacts: list[tuple[int, int, bool]]) -> None:
+    contacts: list[tuple[int, int, bool]],
+) -> None:
     rows = []
     for i, (profile, minute, resolved) in enumerate(contacts):
         conv = f"k{i}"
         rows.append(ev(2 * i, f"P{profile}", minute, "chat", "message", conv=conv))
         if resolved:
-            rows.append(ev(2 * i + 1, f"P{profile}", minute + 5, "chat", "case_resolved",
-                           conv=conv, actor="system"))
+            rows.append(
+                ev(
+                    2 * i + 1,
+                    f"P{profile}",
+                    minute + 5,
+                    "chat",
+                    "case_resolved",
+                    conv=conv,
+                    actor="system",
+                )
+            )
     con = ibis.duckdb.connect()
     con.create_table("e", pa.Table.from_pylist(rows, schema=SCHEMA))
     b = build_journeys(con.table("e"), cache=False)
@@ -285,8 +427,7 @@ def test_journeys_never_overlap_and_cover_every_contact(
     assert len(cs) == len(contacts)  # every contact in exactly one journey
     spans: dict[str, list[tuple[int, int, str]]] = {}
     for c in cs:
-        spans.setdefault(c["profile_id"], []).append((c["start_ms"], c["end_ms"],
-                                                      c["journey_id"]))
+        spans.setdefault(c["profile_id"], []).append((c["start_ms"], c["end_ms"], c["journey_id"]))
     for items in spans.values():
         bounds: dict[str, list[int]] = {}
         for start, end, jid in items:

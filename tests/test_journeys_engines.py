@@ -37,8 +37,9 @@ def identities(world: Path) -> pa.Table:
 
 
 def run_build(backend: Any, events: Any, enrichments: Any, mapping: Any) -> dict[str, pa.Table]:
-    b = build_journeys(with_profiles(events, profiles_from_identifiers(events, mapping)),
-                       enrichments=enrichments)
+    b = build_journeys(
+        with_profiles(events, profiles_from_identifiers(events, mapping)), enrichments=enrichments
+    )
     try:
         out = {name: t.to_pyarrow() for name, t in b.tables().items()}
     finally:
@@ -85,8 +86,9 @@ def test_journeys_agree_with_the_simulated_truth(world: Path, duckdb_result: Any
     assert abs(ev["fcr_built"] - ev["fcr_true"]) < 0.03
 
 
-def test_journeys_are_the_same_on_duckdb_and_postgres(world: Path, duckdb_result: Any,
-                                                      store_url: str) -> None:
+def test_journeys_are_the_same_on_duckdb_and_postgres(
+    world: Path, duckdb_result: Any, store_url: str
+) -> None:
     if not store_url.startswith("postgres"):
         pytest.skip("the DuckDB side is the reference")
     _, expected = duckdb_result
@@ -102,7 +104,8 @@ def test_journeys_are_the_same_on_duckdb_and_postgres(world: Path, duckdb_result
 @pytest.mark.slow
 @pytest.mark.spark
 def test_journeys_and_metrics_are_the_same_on_duckdb_and_spark(
-        world: Path, duckdb_result: Any, tmp_path: Path) -> None:
+    world: Path, duckdb_result: Any, tmp_path: Path
+) -> None:
     import pyarrow.parquet as pq
 
     from cxloop.store.spark import spark_backend, spark_session
@@ -115,21 +118,32 @@ def test_journeys_and_metrics_are_the_same_on_duckdb_and_spark(
     session = spark_session()
     try:
         spark = spark_backend(session)
-        got = run_build(spark, spark.read_parquet(str(tmp_path / "events.parquet")),
-                        spark.read_parquet(str(tmp_path / "enrichments.parquet")),
-                        spark.read_parquet(str(tmp_path / "ids.parquet")))
+        got = run_build(
+            spark,
+            spark.read_parquet(str(tmp_path / "events.parquet")),
+            spark.read_parquet(str(tmp_path / "enrichments.parquet")),
+            spark.read_parquet(str(tmp_path / "ids.parquet")),
+        )
         for name in expected:
             assert canonical(got[name]) == canonical(expected[name]), name
-        spark_facts = FactTables(*(spark.create_table(f"f_{n}", got[n]) for n in (
-            "journeys", "journey_contacts", "journey_queue_legs", "journey_surveys")))
-        duck_facts = FactTables(*(con.create_table(f"f_{n}", expected[n], overwrite=True)
-                                  for n in ("journeys", "journey_contacts",
-                                            "journey_queue_legs", "journey_surveys")))
+        spark_facts = FactTables(
+            *(
+                spark.create_table(f"f_{n}", got[n])
+                for n in ("journeys", "journey_contacts", "journey_queue_legs", "journey_surveys")
+            )
+        )
+        duck_facts = FactTables(
+            *(
+                con.create_table(f"f_{n}", expected[n], overwrite=True)
+                for n in ("journeys", "journey_contacts", "journey_queue_legs", "journey_surveys")
+            )
+        )
         for by in ("overall", "journey_type", "week"):
             a = compute_metrics(duck_facts, by)
             b = compute_metrics(spark_facts, by)
             assert [(r["metric"], r["group"], r["denominator"]) for r in a] == [
-                (r["metric"], r["group"], r["denominator"]) for r in b]
+                (r["metric"], r["group"], r["denominator"]) for r in b
+            ]
             for x, y in zip(a, b, strict=True):
                 # values are reported to 6 decimals; engines sum floats in different orders,
                 # so two exact-equal results can round one unit apart in the last place
@@ -158,18 +172,33 @@ def test_cli_build_evaluate_metrics_paths_friction(world: Path, tmp_path: Path) 
     assert res.exit_code == 2 and "journeys build" in res.output
     res = run(app, ["journeys", "build", "--db", db])
     assert res.exit_code == 2 and "identity resolve" in res.output
-    res = run(app, ["journeys", "build", "--db", db, "--profiles-from-truth",
-                    str(world / "truth"), "--json"])
+    res = run(
+        app,
+        ["journeys", "build", "--db", db, "--profiles-from-truth", str(world / "truth"), "--json"],
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["tables"]["journeys"] > 100
-    res = run(app, ["journeys", "evaluate", "--db", db, "--truth", str(world / "truth"),
-                    "--json"])
+    res = run(app, ["journeys", "evaluate", "--db", db, "--truth", str(world / "truth"), "--json"])
     assert json.loads(res.stdout)["ari"] >= 0.95
-    res = run(app, ["metrics", "--db", db, "--by", "journey_type", "--format", "csv",
-                    "--metric", "fcr"])
+    res = run(
+        app, ["metrics", "--db", db, "--by", "journey_type", "--format", "csv", "--metric", "fcr"]
+    )
     assert res.stdout.splitlines()[0].startswith("metric,label,unit,grain,by,group,value")
-    res = run(app, ["metrics", "--db", db, "--by", "segment", "--segments",
-                    str(world / "crm.csv"), "--json", "--metric", "csat"])
+    res = run(
+        app,
+        [
+            "metrics",
+            "--db",
+            db,
+            "--by",
+            "segment",
+            "--segments",
+            str(world / "crm.csv"),
+            "--json",
+            "--metric",
+            "csat",
+        ],
+    )
     groups = {r["group"] for r in json.loads(res.stdout)}
     assert {"consumer", "small_business"} <= groups
     html = tmp_path / "sankey.html"

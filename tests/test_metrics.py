@@ -27,8 +27,13 @@ def facts() -> Any:
     tables = {k: con.create_table(k, v.to_pyarrow()) for k, v in b.tables().items()}
     b.release()
     segments = con.create_table("seg", pa.table({"profile_id": ["P1"], "segment": ["gold"]}))
-    yield FactTables(tables["journeys"], tables["journey_contacts"],
-                     tables["journey_queue_legs"], tables["journey_surveys"], segments)
+    yield FactTables(
+        tables["journeys"],
+        tables["journey_contacts"],
+        tables["journey_queue_legs"],
+        tables["journey_surveys"],
+        segments,
+    )
     store.close()
 
 
@@ -41,13 +46,16 @@ def test_every_metric_by_hand(facts: Any) -> None:
     ttr_a, ttr_c = 41 * 60.0, 2 * 60.0  # journey A: web + call; C: the bot chat
     expected = {
         # one survey: csat 5, nps 10 (a promoter), ces 6
-        "csat": (100.0, 1.0, 1), "nps": (100.0, 1.0, 1), "ces": (6.0, 6.0, 1),
+        "csat": (100.0, 1.0, 1),
+        "nps": (100.0, 1.0, 1),
+        "ces": (6.0, 6.0, 1),
         # A needed 2 contacts, B is unresolved, C resolved by the bot: 1 of 3
         "fcr": (100 / 3, 1.0, 3),
         # only the call was handled: talk 300 + hold 20 + wrap 40
         "aht": (360.0, 360.0, 1),
         # legs: 30 s and 10 s answered, 100 s abandoned
-        "asa": (20.0, 40.0, 2), "service_level": (100 / 3, 1.0, 3),
+        "asa": (20.0, 40.0, 2),
+        "service_level": (100 / 3, 1.0, 3),
         "abandonment": (100 / 3, 1.0, 3),
         "ttr_median": (statistics.median([ttr_a, ttr_c]), None, 2),
         "ttr_p90": (ttr_c + 0.9 * (ttr_a - ttr_c), None, 2),

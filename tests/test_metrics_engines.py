@@ -41,8 +41,9 @@ def all_metrics(url: str, world: Path) -> dict[tuple[str, str, str], Any]:
 
 
 @pytest.mark.postgres
-def test_metrics_are_the_same_on_postgres_and_duckdb(world: Path, store_url: str,
-                                                     tmp_path: Path) -> None:
+def test_metrics_are_the_same_on_postgres_and_duckdb(
+    world: Path, store_url: str, tmp_path: Path
+) -> None:
     if not store_url.startswith("postgresql"):
         pytest.skip("the DuckDB side is the reference")
     reference = all_metrics(str(tmp_path / "ref.duckdb"), world)

@@ -84,11 +84,19 @@ def test_phone_normalization_is_idempotent(number: int) -> None:
 
 
 def test_event_model_normalizes_and_maps_to_arrow_columns() -> None:
-    event = InteractionEvent.model_validate_json(json.dumps({
-        "event_id": "e-1", "occurred_at": "2026-03-01T10:00:00+01:00", "channel": "chat",
-        "type": "message", "identifiers": {"email": "Ann@X.com", "phone": ["(415) 555-0123"]},
-        "scores": {"csat": 4}, "attributes": {"page": "/orders"},
-    }))
+    event = InteractionEvent.model_validate_json(
+        json.dumps(
+            {
+                "event_id": "e-1",
+                "occurred_at": "2026-03-01T10:00:00+01:00",
+                "channel": "chat",
+                "type": "message",
+                "identifiers": {"email": "Ann@X.com", "phone": ["(415) 555-0123"]},
+                "scores": {"csat": 4},
+                "attributes": {"page": "/orders"},
+            }
+        )
+    )
     record = event.to_record()
     assert set(record) == set(EVENT_ARROW_SCHEMA.names)
     assert record["identifiers"] == ["email:ann@x.com", "phone:+14155550123"]
@@ -108,8 +116,12 @@ def test_event_model_normalizes_and_maps_to_arrow_columns() -> None:
     ],
 )
 def test_event_model_rejects_bad_fields(change: dict[str, object], field: str) -> None:
-    base = {"event_id": "e", "occurred_at": "2026-03-01T10:00:00Z", "channel": "web",
-            "type": "page_view"}
+    base = {
+        "event_id": "e",
+        "occurred_at": "2026-03-01T10:00:00Z",
+        "channel": "web",
+        "type": "page_view",
+    }
     with pytest.raises(ValidationError) as info:
         InteractionEvent.model_validate({**base, **change})
     assert field.split(".")[0] in str(info.value)
@@ -140,23 +152,24 @@ def _example_numbers() -> list[str]:
         for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
             number = phonenumbers.example_number_for_type(region, kind)
             if number is not None:
-                out.append(phonenumbers.format_number(number,
-                                                      phonenumbers.PhoneNumberFormat.E164))
+                out.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
     return out
 
 
 EXAMPLES = _example_numbers()
 
 
-@given(st.sampled_from(EXAMPLES), st.sampled_from(["e164", "spaced", "dashed", "dotted",
-                                                  "parens", "zero"]))
+@given(
+    st.sampled_from(EXAMPLES),
+    st.sampled_from(["e164", "spaced", "dashed", "dotted", "parens", "zero"]),
+)
 def test_fast_phone_path_never_disagrees_with_phonenumbers(e164: str, style: str) -> None:
     from cxloop.schema.identifiers import fast_e164
 
     digits = e164[1:]
     raw = {
         "e164": e164,
-        "spaced": "+" + " ".join(digits[i:i + 3] for i in range(0, len(digits), 3)),
+        "spaced": "+" + " ".join(digits[i : i + 3] for i in range(0, len(digits), 3)),
         "dashed": "+" + digits[:2] + "-" + digits[2:6] + "-" + digits[6:],
         "dotted": "+" + digits[:3] + "." + digits[3:],
         "parens": "+" + digits[:2] + " (" + digits[2:5] + ") " + digits[5:],

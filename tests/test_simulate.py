@@ -41,18 +41,27 @@ def events(world: tuple[Path, WorldSummary]) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def truth(world: tuple[Path, WorldSummary]) -> dict[str, pd.DataFrame]:
     path, _ = world
-    return {name: pd.read_csv(path / "truth" / f"{name}.csv", keep_default_na=True,
-                              low_memory=False)
-            for name in ("identities", "crm_truth", "journeys", "journey_facts", "messages",
-                         "people", "agents")}
+    return {
+        name: pd.read_csv(path / "truth" / f"{name}.csv", keep_default_na=True, low_memory=False)
+        for name in (
+            "identities",
+            "crm_truth",
+            "journeys",
+            "journey_facts",
+            "messages",
+            "people",
+            "agents",
+        )
+    }
 
 
 # ---------------------------------------------------------------- determinism
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Path) -> None:
@@ -60,10 +69,19 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Pat
     simulate_world(400, seed=5, out_dir=tmp_path / "b")
     simulate_world(400, seed=6, out_dir=tmp_path / "c")
     a, b, c = _files(tmp_path / "a"), _files(tmp_path / "b"), _files(tmp_path / "c")
-    assert set(a) == {"events.jsonl", "crm.csv", "world.json", "truth/identities.csv",
-                      "truth/crm_truth.csv", "truth/journeys.csv", "truth/journey_facts.csv",
-                      "truth/messages.csv", "truth/people.csv", "truth/agents.csv",
-                      "truth/drivers.json"}
+    assert set(a) == {
+        "events.jsonl",
+        "crm.csv",
+        "world.json",
+        "truth/identities.csv",
+        "truth/crm_truth.csv",
+        "truth/journeys.csv",
+        "truth/journey_facts.csv",
+        "truth/messages.csv",
+        "truth/people.csv",
+        "truth/agents.csv",
+        "truth/drivers.json",
+    }
     assert a == b
     assert a["events.jsonl"] != c["events.jsonl"]
     assert a["crm.csv"] != c["crm.csv"]
@@ -112,7 +130,8 @@ def test_event_shape(events: list[dict[str, Any]]) -> None:
     for e in by_type["call_end"]:
         assert e["duration_s"] > 0 and set(e["attributes"]) == {"talk_s", "hold_s", "wrap_s"}
         assert e["attributes"]["talk_s"] + e["attributes"]["hold_s"] == pytest.approx(
-            e["duration_s"], abs=0.2)
+            e["duration_s"], abs=0.2
+        )
         assert e["agent_id"].startswith("A") and e["actor"] == "agent"
     assert all("wait_s" in e and "queue" in e for e in by_type["queue_enter"])
     assert all(e["actor"] in ("system", "agent", "bot") for e in by_type["auth"])
@@ -122,8 +141,20 @@ def test_event_shape(events: list[dict[str, Any]]) -> None:
         assert 1 <= e["scores"]["csat"] <= 5
         assert set(e["scores"]) <= {"csat", "nps", "ces"}
     channels = Counter(e["channel"] for e in events)
-    assert {"web", "app", "chat", "bot", "ivr", "voice", "email", "sms", "social", "survey",
-            "store", "other"} <= set(channels)
+    assert {
+        "web",
+        "app",
+        "chat",
+        "bot",
+        "ivr",
+        "voice",
+        "email",
+        "sms",
+        "social",
+        "survey",
+        "store",
+        "other",
+    } <= set(channels)
     assert len(by_type) >= 18
 
 
@@ -141,8 +172,9 @@ def test_events_are_in_time_order_not_grouped_by_person(
     assert (runs == 1).mean() < 0.2
 
 
-def test_time_span_and_counts(world: tuple[Path, WorldSummary],
-                              truth: dict[str, pd.DataFrame]) -> None:
+def test_time_span_and_counts(
+    world: tuple[Path, WorldSummary], truth: dict[str, pd.DataFrame]
+) -> None:
     path, summary = world
     meta = json.loads((path / "world.json").read_text())
     assert meta["seed"] == 11 and meta["customers"] == CUSTOMERS and meta["version"]
@@ -194,8 +226,7 @@ def test_people_have_several_identifiers_some_shared(truth: dict[str, pd.DataFra
 def test_anonymous_visits_and_purchase_only_customers(
     events: list[dict[str, Any]], truth: dict[str, pd.DataFrame]
 ) -> None:
-    anonymous = [e for e in events if e["channel"] == "web" and
-                 set(e["identifiers"]) == {"cookie"}]
+    anonymous = [e for e in events if e["channel"] == "web" and set(e["identifiers"]) == {"cookie"}]
     assert len(anonymous) > 1000
     people = truth["people"]
     assert ((people["journeys"] == 0) & (people["purchases"] > 0)).sum() > 0.05 * len(people)
@@ -235,12 +266,18 @@ def test_luhn_cards_are_valid() -> None:
     assert is_luhn_valid("4111-1111-1111-1111")
 
 
-def test_texts_languages_effort_pii(events: list[dict[str, Any]],
-                                    truth: dict[str, pd.DataFrame]) -> None:
+def test_texts_languages_effort_pii(
+    events: list[dict[str, Any]], truth: dict[str, pd.DataFrame]
+) -> None:
     texts = [e["text"] for e in events if "text" in e]
     joined = "\n".join(texts)
-    for phrase in ("third time I call", "I already told you", "Ya se lo dije",
-                   "Ich habe schon dreimal angerufen", "talk to a human"):
+    for phrase in (
+        "third time I call",
+        "I already told you",
+        "Ya se lo dije",
+        "Ich habe schon dreimal angerufen",
+        "talk to a human",
+    ):
         assert phrase.lower() in joined.lower(), phrase
     cards = [m.group(0) for t in texts for m in CARD.finditer(t)]
     assert len(cards) > 20 and all(is_luhn_valid(c) for c in cards)
@@ -261,16 +298,19 @@ def test_texts_languages_effort_pii(events: list[dict[str, Any]],
 def test_sentiment_follows_friction(truth: dict[str, pd.DataFrame]) -> None:
     m = truth["messages"]
     customer = m[m["actor"] == "customer"].merge(
-        truth["journey_facts"][["journey_id", "contacts", "reidentifications"]], on="journey_id")
+        truth["journey_facts"][["journey_id", "contacts", "reidentifications"]], on="journey_id"
+    )
     smooth = customer[customer["contacts"] == 1]["sentiment_score"].mean()
     rough = customer[customer["contacts"] >= 3]["sentiment_score"].mean()
     assert smooth - rough > 0.25
-    assert (customer.groupby("reidentifications")["sentiment_score"].mean().diff().dropna()
-            .head(2) < 0).all()
+    assert (
+        customer.groupby("reidentifications")["sentiment_score"].mean().diff().dropna().head(2) < 0
+    ).all()
 
 
-def test_planted_drivers_show_in_the_data(world: tuple[Path, WorldSummary],
-                                          truth: dict[str, pd.DataFrame]) -> None:
+def test_planted_drivers_show_in_the_data(
+    world: tuple[Path, WorldSummary], truth: dict[str, pd.DataFrame]
+) -> None:
     path, _ = world
     drivers = json.loads((path / "truth" / "drivers.json").read_text())
     for target in ("csat", "nps", "ces", "churn", "purchases"):
@@ -287,16 +327,20 @@ def test_planted_drivers_show_in_the_data(world: tuple[Path, WorldSummary],
     churn = f.groupby("resolved")["churn_within_90d"].mean()
     assert churn[False] > 2 * churn[True]
     # churn follows the journey as a whole much more than the last touchpoint
-    corr = f[["churn_within_90d", "contacts", "reidentifications", "last_agent_empathy"]].astype(
-        float).corr()["churn_within_90d"]
+    corr = (
+        f[["churn_within_90d", "contacts", "reidentifications", "last_agent_empathy"]]
+        .astype(float)
+        .corr()["churn_within_90d"]
+    )
     assert corr["contacts"] > 3 * abs(corr["last_agent_empathy"])
 
 
 # ---------------------------------------------------------------- truth agrees with events
 
 
-def test_truth_files_agree_with_events(events: list[dict[str, Any]],
-                                       truth: dict[str, pd.DataFrame]) -> None:
+def test_truth_files_agree_with_events(
+    events: list[dict[str, Any]], truth: dict[str, pd.DataFrame]
+) -> None:
     ids = {e["event_id"] for e in events}
     journeys = truth["journeys"]
     assert set(journeys["event_id"]) <= ids
@@ -314,8 +358,9 @@ def test_truth_files_agree_with_events(events: list[dict[str, Any]],
     assert facts.loc[resolved_events, "resolved"].all()
 
 
-def test_every_identifier_on_events_is_in_identities(events: list[dict[str, Any]],
-                                                     truth: dict[str, pd.DataFrame]) -> None:
+def test_every_identifier_on_events_is_in_identities(
+    events: list[dict[str, Any]], truth: dict[str, pd.DataFrame]
+) -> None:
     ids = truth["identities"]
     known = set(zip(ids["identifier"], ids["person_id"], strict=True))
     identifier_set = set(ids["identifier"])
@@ -332,8 +377,9 @@ def test_every_identifier_on_events_is_in_identities(events: list[dict[str, Any]
     assert checked > 10_000
 
 
-def _evidence_components(events: list[dict[str, Any]], crm: pd.DataFrame,
-                         person_of: dict[str, str]) -> dict[str, int]:
+def _evidence_components(
+    events: list[dict[str, Any]], crm: pd.DataFrame, person_of: dict[str, str]
+) -> dict[str, int]:
     """Component of every identifier in the graph of evidence between one person's own
     identifiers: two identifiers on one event or one CRM record, and CRM records of one person
     (they match on name, birth date and address)."""
@@ -354,10 +400,15 @@ def _evidence_components(events: list[dict[str, Any]], crm: pd.DataFrame,
         tie([normalize_identifier(t, v) for t, v in e["identifiers"].items()])
     by_person: dict[str, list[str]] = {}
     for rec in crm.itertuples(index=False):
-        group = ([f"email:{rec.email.strip().lower()}"] if isinstance(rec.email, str) else []) + (
-            [normalize_identifier("phone", rec.phone, rec.country)]
-            if isinstance(rec.phone, str) else []) + (
-            [f"customer_id:{rec.customer_id}"] if isinstance(rec.customer_id, str) else [])
+        group = (
+            ([f"email:{rec.email.strip().lower()}"] if isinstance(rec.email, str) else [])
+            + (
+                [normalize_identifier("phone", rec.phone, rec.country)]
+                if isinstance(rec.phone, str)
+                else []
+            )
+            + ([f"customer_id:{rec.customer_id}"] if isinstance(rec.customer_id, str) else [])
+        )
         tie(group)
         by_person.setdefault(rec.person_id, []).extend(group)
     for group in by_person.values():
@@ -366,15 +417,16 @@ def _evidence_components(events: list[dict[str, Any]], crm: pd.DataFrame,
     pairs = [(a, b) for a, b in zip(rows, cols, strict=True)]
     names = {i: x for x, i in index.items()}
     pairs = [(a, b) for a, b in pairs if person_of[names[a]] == person_of[names[b]]]
-    graph = coo_matrix((np.ones(len(pairs)), ([a for a, _ in pairs], [b for _, b in pairs])),
-                       shape=(len(index), len(index)))
+    graph = coo_matrix(
+        (np.ones(len(pairs)), ([a for a, _ in pairs], [b for _, b in pairs])),
+        shape=(len(index), len(index)),
+    )
     _, component = connected_components(graph, directed=False)
     return {x: int(component[i]) for x, i in index.items()}
 
 
 def test_every_identifier_has_evidence_except_a_few_anonymous_cookies(
-    world: tuple[Path, WorldSummary], events: list[dict[str, Any]],
-    truth: dict[str, pd.DataFrame]
+    world: tuple[Path, WorldSummary], events: list[dict[str, Any]], truth: dict[str, pd.DataFrame]
 ) -> None:
     path, _ = world
     ids = truth["identities"]
@@ -393,18 +445,22 @@ def test_every_identifier_has_evidence_except_a_few_anonymous_cookies(
     # linkable is what the evidence says: each linkable identifier a person has to themselves
     # is connected to their customer number through their own identifiers
     crm = pd.read_csv(path / "crm.csv", dtype=str)
-    crm["person_id"] = crm["record_id"].map(
-        truth["crm_truth"].set_index("record_id")["person_id"])
+    crm["person_id"] = crm["record_id"].map(truth["crm_truth"].set_index("record_id")["person_id"])
     single = ids[~ids["shared"]]
-    component = _evidence_components(events, crm,
-                                     dict(zip(single["identifier"], single["person_id"],
-                                              strict=True)))
-    anchor = {p: component.get(x) for x, p in single.loc[single["id_type"] == "customer_id",
-                                                        ["identifier", "person_id"]].itertuples(
-        index=False)}
+    component = _evidence_components(
+        events, crm, dict(zip(single["identifier"], single["person_id"], strict=True))
+    )
+    anchor = {
+        p: component.get(x)
+        for x, p in single.loc[
+            single["id_type"] == "customer_id", ["identifier", "person_id"]
+        ].itertuples(index=False)
+    }
     linked = single[single["linkable"] & (single["person_id"].map(per_person) > 1)]
-    connected = [component.get(x) == anchor.get(p) is not None
-                 for x, p in linked[["identifier", "person_id"]].itertuples(index=False)]
+    connected = [
+        component.get(x) == anchor.get(p) is not None
+        for x, p in linked[["identifier", "person_id"]].itertuples(index=False)
+    ]
     assert np.mean(connected) > 0.999
     # and an anonymous cookie is only ever seen alone
     anonymous = set(cookies.loc[~cookies["linkable"], "identifier"])
@@ -430,13 +486,15 @@ def test_anonymous_cookie_share_is_configurable(tmp_path: Path) -> None:
     many = pd.read_csv(tmp_path / "many" / "truth" / "identities.csv")
     assert none.loc[none["id_type"] == "cookie", "linkable"].all()
     assert 1 - many.loc[many["id_type"] == "cookie", "linkable"].mean() == pytest.approx(
-        0.05, abs=0.01)
+        0.05, abs=0.01
+    )
     with pytest.raises(ValueError, match="anonymous_cookie_share"):
         simulate_world(10, seed=1, out_dir=tmp_path / "bad", anonymous_cookie_share=1.5)
 
 
-def test_crm_records_are_messy_duplicates(world: tuple[Path, WorldSummary],
-                                          truth: dict[str, pd.DataFrame]) -> None:
+def test_crm_records_are_messy_duplicates(
+    world: tuple[Path, WorldSummary], truth: dict[str, pd.DataFrame]
+) -> None:
     path, _ = world
     crm = pd.read_csv(path / "crm.csv", dtype=str)
     assert list(crm.columns[:3]) == ["record_id", "source_system", "customer_id"]
@@ -465,8 +523,9 @@ def test_event_type_codes_match_the_schema() -> None:
 def test_cli_simulate_json(tmp_path: Path) -> None:
     from cxloop.cli import app
 
-    result = CliRunner().invoke(app, ["simulate", "--customers", "150", "--seed", "2",
-                                      "--out", str(tmp_path), "--json"])
+    result = CliRunner().invoke(
+        app, ["simulate", "--customers", "150", "--seed", "2", "--out", str(tmp_path), "--json"]
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["customers"] == 150 and payload["events"] > 0

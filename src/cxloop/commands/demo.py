@@ -23,14 +23,20 @@ from cxloop.store.overview import store_overview
 
 
 def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="Where the world and the store go")]
-    = Path("cxloop-demo"),
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the world and the store go")
+    ] = Path("cxloop-demo"),
     customers: Annotated[int, typer.Option("--customers", help="Customers to simulate")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated world")] = 42,
-    serve: Annotated[bool, typer.Option("--serve/--no-serve",
-                                        help="Afterwards, serve the report on "
-                                        "http://127.0.0.1:PORT until Ctrl-C (scripts: "
-                                        "--no-serve)")] = True,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Afterwards, serve the report on "
+            "http://127.0.0.1:PORT until Ctrl-C (scripts: "
+            "--no-serve)",
+        ),
+    ] = True,
     port: Annotated[int, typer.Option("--port", help="Port for --serve")] = 8765,
 ) -> None:
     """Simulate a customer world, ingest it into DuckDB (redacted, enriched), resolve identities,
@@ -45,22 +51,34 @@ def demo(
     if db.exists():
         db.unlink()
     with open_store(str(db)) as store:
-        result = ingest_paths([world / "events.jsonl"], store, enrichers=ingest_enrichers(),
-                              raw_redactor=raw_redactor(), progress=True, console=console)
+        result = ingest_paths(
+            [world / "events.jsonl"],
+            store,
+            enrichers=ingest_enrichers(),
+            raw_redactor=raw_redactor(),
+            progress=True,
+            console=console,
+        )
         console.print(render_summary(result))
         console.rule("[bold]3. what the store holds[/]")
         console.print(render_overview(store_overview(store)))
-        console.rule("[bold]4. identity[/]: profiles from events and crm.csv, scored against "
-                     "the truth")
+        console.rule(
+            "[bold]4. identity[/]: profiles from events and crm.csv, scored against the truth"
+        )
         identity_demo_step(store, world, console)
-        console.rule("[bold]5. journeys[/]: touchpoints into journeys, KPIs, agreement with the "
-                     "truth")
+        console.rule(
+            "[bold]5. journeys[/]: touchpoints into journeys, KPIs, agreement with the truth"
+        )
         journeys_demo_step(store, world, console)
-        console.rule("[bold]6. insights[/]: drivers, journeys vs touchpoints, value at stake, "
-                     "empathy gaps, topics")
+        console.rule(
+            "[bold]6. insights[/]: drivers, journeys vs touchpoints, value at stake, "
+            "empathy gaps, topics"
+        )
         report = insights_demo_step(store, world, console)
-    console.print(f"\nStore: {db}. Report: {report}. Try: cxloop status --db {db}; "
-                  f"cxloop profile show <identifier> --db {db}")
+    console.print(
+        f"\nStore: {db}. Report: {report}. Try: cxloop status --db {db}; "
+        f"cxloop profile show <identifier> --db {db}"
+    )
     if serve:
         serve_folder(directory, report.name, port)
 

@@ -23,8 +23,12 @@ from cxloop.store import Store
 
 GuardrailsOption = Annotated[
     Path | None,
-    typer.Option("--guardrails", help="JSON file of guardrails (priority, limits, blocked, "
-                 "max_degree, window_days); defaults otherwise.", show_default=False),
+    typer.Option(
+        "--guardrails",
+        help="JSON file of guardrails (priority, limits, blocked, "
+        "max_degree, window_days); defaults otherwise.",
+        show_default=False,
+    ),
 ]
 
 
@@ -36,8 +40,10 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def _one_identifier(store: Store, text: str) -> str:
     found = find_identifier(store, text)
     if not found:
-        raise _fail(f"identifier {text!r} is not in the identity graph (give type:value, e.g. "
-                    "email:ann@example.com; run cxloop identity resolve first)")
+        raise _fail(
+            f"identifier {text!r} is not in the identity graph (give type:value, e.g. "
+            "email:ann@example.com; run cxloop identity resolve first)"
+        )
     if len(found) > 1:
         raise _fail(f"{text!r} matches several identifiers ({', '.join(found)}); give type:value")
     return found[0]
@@ -65,14 +71,26 @@ def _print_summary(summary: ResolveSummary) -> None:
 
 def resolve_command(
     db: DbOption = None,
-    records: Annotated[Path | None, typer.Option(
-        "--records", help="Customer records CSV (e.g. crm.csv): record links and probable "
-        "record matches.", show_default=False)] = None,
+    records: Annotated[
+        Path | None,
+        typer.Option(
+            "--records",
+            help="Customer records CSV (e.g. crm.csv): record links and probable record matches.",
+            show_default=False,
+        ),
+    ] = None,
     full: Annotated[bool, typer.Option("--full", help="Recompute every profile.")] = False,
     guardrails: GuardrailsOption = None,
-    threshold: Annotated[float | None, typer.Option(
-        "--threshold", min=0.0, max=1.0, help="Match probability for record matches.",
-        show_default=False)] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            min=0.0,
+            max=1.0,
+            help="Match probability for record matches.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Turn the identifiers on events (and customer records) into unified profiles."""
@@ -82,8 +100,9 @@ def resolve_command(
         raise _fail(str(exc)) from exc
     with open_or_exit(db) as store:
         try:
-            summary = resolve_identities(store, guardrails=settings, records=records,
-                                         full=full, threshold=threshold)
+            summary = resolve_identities(
+                store, guardrails=settings, records=records, full=full, threshold=threshold
+            )
         except (RecordLinkError, ValueError) as exc:
             raise _fail(str(exc)) from exc
     if as_json:
@@ -109,26 +128,43 @@ def explain_command(
 
 def split_command(
     identifier: Annotated[str, typer.Argument(help="The identifier to take out of its profile.")],
-    other: Annotated[str | None, typer.Option(
-        "--from", help="Only keep it apart from this identifier's profile (a never-link rule)",
-        show_default=False)] = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit log).",
-                                               show_default=False)] = None,
+    other: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Only keep it apart from this identifier's profile (a never-link rule)",
+            show_default=False,
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why (kept in the audit log).", show_default=False),
+    ] = None,
     db: DbOption = None,
     guardrails: GuardrailsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Undo a wrong merge, for good: the identifier links nobody (or never OTHER) from now on."""
-    _rule(db, "detach" if other is None else "never_link", identifier, other, reason,
-          guardrails, as_json)
+    _rule(
+        db,
+        "detach" if other is None else "never_link",
+        identifier,
+        other,
+        reason,
+        guardrails,
+        as_json,
+    )
 
 
 def never_link_command(
     identifier: Annotated[str, typer.Argument(help="One identifier.")],
-    other: Annotated[str, typer.Argument(help="The identifier it must never share a profile "
-                                         "with.")],
-    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit log).",
-                                               show_default=False)] = None,
+    other: Annotated[
+        str, typer.Argument(help="The identifier it must never share a profile with.")
+    ],
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why (kept in the audit log).", show_default=False),
+    ] = None,
     db: DbOption = None,
     guardrails: GuardrailsOption = None,
     as_json: JsonOption = False,
@@ -137,8 +173,15 @@ def never_link_command(
     _rule(db, "never_link", identifier, other, reason, guardrails, as_json)
 
 
-def _rule(db: str | None, kind: str, identifier: str, other: str | None, reason: str | None,
-          guardrails: Path | None, as_json: bool) -> None:
+def _rule(
+    db: str | None,
+    kind: str,
+    identifier: str,
+    other: str | None,
+    reason: str | None,
+    guardrails: Path | None,
+    as_json: bool,
+) -> None:
     try:
         settings = load_guardrails(guardrails)
     except GuardrailsError as exc:
@@ -153,14 +196,17 @@ def _rule(db: str | None, kind: str, identifier: str, other: str | None, reason:
     if as_json:
         print_json({"rule": kind, "identifier": first, "other": second, **summary.as_dict()})
     else:
-        console.print(f"rule {kind} added for {first}" + (f" / {second}" if second else ""),
-                      highlight=False)
+        console.print(
+            f"rule {kind} added for {first}" + (f" / {second}" if second else ""), highlight=False
+        )
         _print_summary(summary)
 
 
 def evaluate_command(
-    truth: Annotated[Path, typer.Option("--truth", help="The simulated world's truth folder "
-                                        "(identities.csv inside).")],
+    truth: Annotated[
+        Path,
+        typer.Option("--truth", help="The simulated world's truth folder (identities.csv inside)."),
+    ],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -178,7 +224,9 @@ def evaluate_command(
         f"purity {score.purity:.4f}  recall of linkable pairs {score.recall_reachable:.4f}\n"
         f"{score.identifiers:,} identifiers in {score.profiles:,} profiles for "
         f"{score.people:,} people; {score.shared_identifiers_excluded} shared identifiers not "
-        "scored", highlight=False)
+        "scored",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

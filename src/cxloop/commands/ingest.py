@@ -23,28 +23,52 @@ def render_summary(summary: IngestSummary) -> Table:
     for column in ("source", "read", "accepted", "duplicates", "rejected"):
         table.add_column(column, justify="left" if column == "source" else "right")
     for f in summary.files:
-        table.add_row(f.source, f"{f.records_read:,}", f"{f.accepted:,}", f"{f.duplicates:,}",
-                      f"{f.rejected:,}")
-    table.add_row("[bold]total", f"[bold]{summary.records_read:,}", f"[bold]{summary.accepted:,}",
-                  f"[bold]{summary.duplicates:,}", f"[bold]{summary.rejected:,}")
+        table.add_row(
+            f.source,
+            f"{f.records_read:,}",
+            f"{f.accepted:,}",
+            f"{f.duplicates:,}",
+            f"{f.rejected:,}",
+        )
+    table.add_row(
+        "[bold]total",
+        f"[bold]{summary.records_read:,}",
+        f"[bold]{summary.accepted:,}",
+        f"[bold]{summary.duplicates:,}",
+        f"[bold]{summary.rejected:,}",
+    )
     return table
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.jsonl, .csv, .parquet, "
-                                                    "optionally .gz)")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders (.jsonl, .csv, .parquet, optionally .gz)")
+    ],
     db: DbOption = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="jsonl, csv or parquet "
-                                            "(default: from each file name)")] = None,
-    region: Annotated[str, typer.Option("--region", envvar="CXLOOP_DEFAULT_REGION",
-                                        help="Region for phone numbers without a country code")]
-    = "US",
-    enrich: Annotated[bool, typer.Option("--enrich/--no-enrich",
-                                         help="Run the default enrichers (PII redaction first)")]
-    = True,
-    batch_bytes: Annotated[int, typer.Option("--batch-bytes", hidden=True,
-                                             help="Bytes of JSONL per batch (one transaction)")]
-    = DEFAULT_BATCH_BYTES,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="jsonl, csv or parquet (default: from each file name)"),
+    ] = None,
+    region: Annotated[
+        str,
+        typer.Option(
+            "--region",
+            envvar="CXLOOP_DEFAULT_REGION",
+            help="Region for phone numbers without a country code",
+        ),
+    ] = "US",
+    enrich: Annotated[
+        bool,
+        typer.Option(
+            "--enrich/--no-enrich", help="Run the default enrichers (PII redaction first)"
+        ),
+    ] = True,
+    batch_bytes: Annotated[
+        int,
+        typer.Option(
+            "--batch-bytes", hidden=True, help="Bytes of JSONL per batch (one transaction)"
+        ),
+    ] = DEFAULT_BATCH_BYTES,
     as_json: JsonOption = False,
 ) -> None:
     """Load interaction events. Every record ends accepted, duplicate or rejected (with reason).
@@ -58,11 +82,15 @@ def ingest(
     store = open_or_exit(db)
     try:
         summary = ingest_paths(
-            paths, store, fmt=fmt,  # type: ignore[arg-type]
+            paths,
+            store,
+            fmt=fmt,  # type: ignore[arg-type]
             enrichers=ingest_enrichers() if enrich else (),
             raw_redactor=raw_redactor() if enrich else None,
             settings=ValidationSettings(default_region=region.upper()),
-            batch_bytes=batch_bytes, progress=not as_json, console=console,
+            batch_bytes=batch_bytes,
+            progress=not as_json,
+            console=console,
         )
     except ReaderError as exc:
         console.print(f"[red]error:[/] {exc}")
@@ -75,8 +103,10 @@ def ingest(
         console.print(render_summary(summary))
         console.print(f"{summary.events_per_second:,.0f} records/s into {summary.db}")
         if summary.rejected:
-            console.print(f"[yellow]{summary.rejected:,} rejected[/] — see "
-                          f"`cxloop rejects --run {summary.run_id}`")
+            console.print(
+                f"[yellow]{summary.rejected:,} rejected[/] — see "
+                f"`cxloop rejects --run {summary.run_id}`"
+            )
     if summary.rejected:
         raise typer.Exit(EXIT_REJECTED)
 
@@ -106,8 +136,9 @@ def rejects(
     for column in ("source", "record", "event_id", "field", "reason"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(r["source"], str(r["record_no"]), r["event_id"] or "", r["field"],
-                      r["reason"])
+        table.add_row(
+            r["source"], str(r["record_no"]), r["event_id"] or "", r["field"], r["reason"]
+        )
     console.print(table)
 
 

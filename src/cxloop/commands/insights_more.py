@@ -24,22 +24,28 @@ WorldOption = Annotated[
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (bootstrap, folds).")]
 SegmentOption = Annotated[
     str | None,
-    typer.Option("--segment", help="Only the journeys of customers in this segment (with "
-                 "--segments FILE, or the profiles' segment column)."),
+    typer.Option(
+        "--segment",
+        help="Only the journeys of customers in this segment (with "
+        "--segments FILE, or the profiles' segment column).",
+    ),
 ]
 SegmentsFileOption = Annotated[
     Path | None,
-    typer.Option("--segments", help="CSV with customer_id and a segment column "
-                 "(e.g. crm.csv)."),
+    typer.Option("--segments", help="CSV with customer_id and a segment column (e.g. crm.csv)."),
 ]
 SegmentColumnOption = Annotated[
     str, typer.Option("--segment-column", help="Which column holds the segment.")
 ]
 
 
-def _inputs(db: str | None, world: Path | None, segment: str | None = None,
-            segments_file: Path | None = None, segment_column: str = "segment"
-            ) -> tuple[Any, Any]:
+def _inputs(
+    db: str | None,
+    world: Path | None,
+    segment: str | None = None,
+    segments_file: Path | None = None,
+    segment_column: str = "segment",
+) -> tuple[Any, Any]:
     """The store and the insight inputs; with ``segment``, only that segment's journeys (the
     same profile → segment resolution as ``cxloop metrics --by segment``)."""
     from cxloop.insights.facts import JourneyFactsError
@@ -56,13 +62,16 @@ def _inputs(db: str | None, world: Path | None, segment: str | None = None,
     from cxloop.commands.metrics import profile_segments
 
     if inputs.source != "store":
-        console.print("[red]error:[/] --segment needs journeys in the store "
-                      "(cxloop journeys build)")
+        console.print(
+            "[red]error:[/] --segment needs journeys in the store (cxloop journeys build)"
+        )
         raise typer.Exit(2)
     table = profile_segments(store, segments_file, segment_column)
     if table is None:
-        console.print("[red]error:[/] no segments: pass --segments FILE (customer_id and "
-                      f"{segment_column} columns) or add a {segment_column} to the profiles")
+        console.print(
+            "[red]error:[/] no segments: pass --segments FILE (customer_id and "
+            f"{segment_column} columns) or add a {segment_column} to the profiles"
+        )
         raise typer.Exit(2)
     members = table.filter(table.segment == segment).select("profile_id").to_pandas()
     keep = inputs.facts["customer_id"].astype(str).isin(members["profile_id"].astype(str))

@@ -22,8 +22,9 @@ from cxloop.commands._common import (
     require_journeys,
 )
 
-journeys_app = typer.Typer(help="Group touchpoints into journeys; evaluate and show them.",
-                           no_args_is_help=True)
+journeys_app = typer.Typer(
+    help="Group touchpoints into journeys; evaluate and show them.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -34,13 +35,25 @@ def register(app: typer.Typer) -> None:
 @journeys_app.command("build")
 def build(
     db: DbOption = None,
-    rules_file: Annotated[Path | None, typer.Option(
-        "--rules", help="JSON file of journey rules (see docs/journeys.md); defaults otherwise.",
-        exists=True, dir_okay=False)] = None,
-    truth_profiles_dir: Annotated[Path | None, typer.Option(
-        "--profiles-from-truth",
-        help="Testing only: take profiles from a simulated world's truth/identities.csv "
-             "instead of identity resolution.", exists=True, file_okay=False)] = None,
+    rules_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules",
+            help="JSON file of journey rules (see docs/journeys.md); defaults otherwise.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    truth_profiles_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--profiles-from-truth",
+            help="Testing only: take profiles from a simulated world's truth/identities.csv "
+            "instead of identity resolution.",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Build journeys and their facts from the events and profiles in the store."""
@@ -73,33 +86,49 @@ def build(
                 raise fail(str(exc)) from exc
         enrichments = con.table("enrichments") if store.has_table("enrichments") else None
         started = time.perf_counter()
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=json_out) as progress:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=json_out,
+        ) as progress:
             task = progress.add_task("grouping touchpoints into journeys…", total=None)
 
             def step(name: str) -> None:
                 progress.update(task, description=f"writing {name}…")
 
-            jb = build_journeys(with_profiles(events, profiles), rules, enrichments,
-                                stage=stage_into(store))
+            jb = build_journeys(
+                with_profiles(events, profiles), rules, enrichments, stage=stage_into(store)
+            )
             counts = save_build(store, jb, progress=step)
         elapsed = time.perf_counter() - started
     finally:
         store.close()
-    summary: dict[str, Any] = {"db": store.url, "tables": counts,
-                               "seconds": round(elapsed, 2), "rules": rules.to_dict()}
+    summary: dict[str, Any] = {
+        "db": store.url,
+        "tables": counts,
+        "seconds": round(elapsed, 2),
+        "rules": rules.to_dict(),
+    }
     if json_out:
         print_json(summary)
         return
-    console.print(f"[green]built[/] {counts['journeys']:,} journeys from "
-                  f"{counts['journey_contacts']:,} contacts and {counts['journey_events']:,} "
-                  f"events in {elapsed:.1f} s")
+    console.print(
+        f"[green]built[/] {counts['journeys']:,} journeys from "
+        f"{counts['journey_contacts']:,} contacts and {counts['journey_events']:,} "
+        f"events in {elapsed:.1f} s"
+    )
 
 
 @journeys_app.command("evaluate")
 def evaluate(
-    truth: Annotated[Path, typer.Option("--truth", help="A simulated world's truth/ folder.",
-                                        exists=True, file_okay=False)],
+    truth: Annotated[
+        Path,
+        typer.Option(
+            "--truth", help="A simulated world's truth/ folder.", exists=True, file_okay=False
+        ),
+    ],
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -110,8 +139,9 @@ def evaluate(
     try:
         require_journeys(store)
         con = store.ibis()
-        result = evaluate_journeys(con.table("journey_events").to_pyarrow(),
-                                   con.table("journeys").to_pyarrow(), truth)
+        result = evaluate_journeys(
+            con.table("journey_events").to_pyarrow(), con.table("journeys").to_pyarrow(), truth
+        )
     finally:
         store.close()
     if json_out:
@@ -127,22 +157,25 @@ def evaluate(
 
 @journeys_app.command("show")
 def show(
-    journey_id: Annotated[str | None, typer.Argument(help="A journey id; omit for the latest.")]
-    = None,
+    journey_id: Annotated[
+        str | None, typer.Argument(help="A journey id; omit for the latest.")
+    ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Show one journey: its facts and its contacts in order."""
     import ibis
 
-
     store = open_or_exit(db)
     try:
         require_journeys(store)
         con = store.ibis()
         j = con.table("journeys")
-        pick = (j.filter(j.journey_id == journey_id) if journey_id
-                else j.order_by(ibis.desc("start_ms")).limit(1))
+        pick = (
+            j.filter(j.journey_id == journey_id)
+            if journey_id
+            else j.order_by(ibis.desc("start_ms")).limit(1)
+        )
         rows = pick.to_pyarrow().to_pylist()
         if not rows:
             raise fail(f"no journey {journey_id!r}", 1)
@@ -162,7 +195,14 @@ def show(
     for col in ("#", "channel", "start", "assisted", "resolved", "wait s", "re-id", "agent"):
         steps.add_column(col)
     for r in crow:
-        steps.add_row(str(r["contact_no"]), r["channel"], str(r["started_at"]),
-                      str(r["assisted"]), str(r["resolved"]), str(r["queue_wait_s"]),
-                      str(r["reidentifications"]), str(r["agent_id"]))
+        steps.add_row(
+            str(r["contact_no"]),
+            r["channel"],
+            str(r["started_at"]),
+            str(r["assisted"]),
+            str(r["resolved"]),
+            str(r["queue_wait_s"]),
+            str(r["reidentifications"]),
+            str(r["agent_id"]),
+        )
     console.print(steps)

@@ -42,9 +42,14 @@ def profile_segments(store: Store, segments_file: Path | None, column: str) -> A
         customers = con.read_csv(str(segments_file))
         if "customer_id" not in customers.columns or column not in customers.columns:
             raise fail(f"{segments_file} needs columns customer_id and {column}")
-        return segments_from_customer_ids(con, con.table("events"),
-                                          con.table("journey_events"), con.table("journeys"),
-                                          customers, column)
+        return segments_from_customer_ids(
+            con,
+            con.table("events"),
+            con.table("journey_events"),
+            con.table("journeys"),
+            customers,
+            column,
+        )
     if store.has_table("profiles"):
         profiles = con.table("profiles")
         if column in profiles.columns:
@@ -63,16 +68,30 @@ def _fmt(value: Any) -> str:
 def metrics(
     by: Annotated[str, typer.Option("--by", help=BY_HELP)] = "overall",
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
-    metric_names: Annotated[list[str] | None, typer.Option(
-        "--metric", help="Only these metrics (repeatable).")] = None,
-    cascade: Annotated[bool, typer.Option(
-        "--cascade", help="The metric cascade: top line → journey types → their KPIs.")] = False,
-    segments_file: Annotated[Path | None, typer.Option(
-        "--segments", help="CSV with customer_id and a segment column (e.g. a CRM export).",
-        exists=True, dir_okay=False)] = None,
-    segment_column: Annotated[str, typer.Option(
-        "--segment-column", help="Which column of --segments (or profiles) is the segment.")]
-    = "segment",
+    metric_names: Annotated[
+        list[str] | None, typer.Option("--metric", help="Only these metrics (repeatable).")
+    ] = None,
+    cascade: Annotated[
+        bool,
+        typer.Option(
+            "--cascade", help="The metric cascade: top line → journey types → their KPIs."
+        ),
+    ] = False,
+    segments_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--segments",
+            help="CSV with customer_id and a segment column (e.g. a CRM export).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    segment_column: Annotated[
+        str,
+        typer.Option(
+            "--segment-column", help="Which column of --segments (or profiles) is the segment."
+        ),
+    ] = "segment",
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -92,8 +111,9 @@ def metrics(
     store = open_or_exit(db)
     require_journeys(store)
     try:
-        facts = FactTables.from_backend(store.ibis(), profile_segments(store, segments_file,
-                                                                segment_column))
+        facts = FactTables.from_backend(
+            store.ibis(), profile_segments(store, segments_file, segment_column)
+        )
         if cascade:
             result: Any = cascade_fn(facts)
         else:
@@ -113,47 +133,70 @@ def metrics(
         return
     table = Table(title=f"KPIs by {by}")
     for col in ("metric", by, "value", "unit", "numerator", "denominator", "grain"):
-        table.add_column(col, justify="right" if col in ("value", "numerator",
-                                                         "denominator") else "left")
+        table.add_column(
+            col, justify="right" if col in ("value", "numerator", "denominator") else "left"
+        )
     for r in result:
-        table.add_row(r["label"], str(r["group"]), _fmt(r["value"]), r["unit"],
-                      _fmt(r["numerator"]), _fmt(r["denominator"]), r["grain"])
+        table.add_row(
+            r["label"],
+            str(r["group"]),
+            _fmt(r["value"]),
+            r["unit"],
+            _fmt(r["numerator"]),
+            _fmt(r["denominator"]),
+            r["grain"],
+        )
     console.print(table)
 
 
 def _print_cascade(result: dict[str, Any]) -> None:
     top = result["top_line"]
-    console.print(f"[bold]{top.upper()}[/] {_fmt(result['value'])} "
-                  f"({result['answers']:,} answers)")
+    console.print(f"[bold]{top.upper()}[/] {_fmt(result['value'])} ({result['answers']:,} answers)")
     table = Table(title="Journey types, most negative impact first")
     cols = ["journey type", "journeys", top, "impact", *result["kpis"].keys()]
     for col in cols:
         table.add_column(col)
     for t in result["journey_types"]:
-        table.add_row(t["journey_type"], _fmt(t["journeys"]), _fmt(t[top]), _fmt(t["impact"]),
-                      *[_fmt(t["kpis"].get(k)) for k in result["kpis"]])
+        table.add_row(
+            t["journey_type"],
+            _fmt(t["journeys"]),
+            _fmt(t[top]),
+            _fmt(t["impact"]),
+            *[_fmt(t["kpis"].get(k)) for k in result["kpis"]],
+        )
     console.print(table)
 
 
-def _print_sections(result: dict[str, Any], sections: tuple[tuple[str, str], ...],
-                    limit: int | None = None, digits: int | None = None) -> None:
+def _print_sections(
+    result: dict[str, Any],
+    sections: tuple[tuple[str, str], ...],
+    limit: int | None = None,
+    digits: int | None = None,
+) -> None:
     """One Rich table per ``(key, title)`` section of a result of row dicts."""
     for key, title in sections:
         rows = result[key][:limit]
         table = Table(title=title)
-        for col in (rows[0] if rows else {"-": 0}):
+        for col in rows[0] if rows else {"-": 0}:
             table.add_column(col)
         for r in rows:
-            table.add_row(*[_fmt(round(v, digits) if digits is not None and isinstance(v, float)
-                                 else v) for v in r.values()])
+            table.add_row(
+                *[
+                    _fmt(round(v, digits) if digits is not None and isinstance(v, float) else v)
+                    for v in r.values()
+                ]
+            )
         console.print(table)
 
 
 def paths(
     top: Annotated[int, typer.Option("--top", help="How many sequences to list.")] = 15,
-    html: Annotated[Path | None, typer.Option(
-        "--html", help="Write a Plotly Sankey of channel transitions to this HTML file.")]
-    = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html", help="Write a Plotly Sankey of channel transitions to this HTML file."
+        ),
+    ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -173,10 +216,15 @@ def paths(
     if json_out:
         print_json(result)
         return
-    _print_sections(result, (("sequences", "Top channel sequences"),
-                              ("dropoff", "Where abandoned journeys ended"),
-                              ("reentry", "Where customers came back (contact after contact)")),
-                     limit=top)
+    _print_sections(
+        result,
+        (
+            ("sequences", "Top channel sequences"),
+            ("dropoff", "Where abandoned journeys ended"),
+            ("reentry", "Where customers came back (contact after contact)"),
+        ),
+        limit=top,
+    )
 
 
 def friction(
@@ -197,6 +245,11 @@ def friction(
     if json_out:
         print_json(result)
         return
-    _print_sections(result, (("journey_types", "Journey types by friction load"),
-                              ("steps", "Steps (journey type × channel) by friction load")),
-                     digits=3)
+    _print_sections(
+        result,
+        (
+            ("journey_types", "Journey types by friction load"),
+            ("steps", "Steps (journey type × channel) by friction load"),
+        ),
+        digits=3,
+    )

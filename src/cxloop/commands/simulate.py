@@ -13,14 +13,16 @@ from cxloop.simulate import DEFAULT_DAYS, simulate_world
 
 
 def simulate(
-    customers: Annotated[int, typer.Option("--customers", "-n", min=1,
-                                           help="Number of simulated people.")] = 10_000,
+    customers: Annotated[
+        int, typer.Option("--customers", "-n", min=1, help="Number of simulated people.")
+    ] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, byte-identical files.")] = 7,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the world to.")] = (
         Path("cxloop-world")
     ),
-    days: Annotated[int, typer.Option("--days", min=30,
-                                      help="Length of the time span in days.")] = DEFAULT_DAYS,
+    days: Annotated[
+        int, typer.Option("--days", min=30, help="Length of the time span in days.")
+    ] = DEFAULT_DAYS,
     as_json: JsonOption = False,
 ) -> None:
     """Simulate customers, journeys across channels, texts, surveys, purchases and churn.
@@ -35,13 +37,25 @@ def simulate(
     table = Table(title=f"simulated world in {out}", title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
-    for name in ("customers", "events", "journeys", "contacts", "surveys", "purchases",
-                 "churned", "crm_records", "identities", "texts"):
+    for name in (
+        "customers",
+        "events",
+        "journeys",
+        "contacts",
+        "surveys",
+        "purchases",
+        "churned",
+        "crm_records",
+        "identities",
+        "texts",
+    ):
         table.add_row(name, f"{getattr(summary, name):,}")
     console.print(table)
-    console.print(f"{summary.start} → {summary.end}, seed {summary.seed}: "
-                  f"{summary.events:,} events in {summary.elapsed_s:.1f} s "
-                  f"({summary.events_per_second:,.0f} events/s)")
+    console.print(
+        f"{summary.start} → {summary.end}, seed {summary.seed}: "
+        f"{summary.events:,} events in {summary.elapsed_s:.1f} s "
+        f"({summary.events_per_second:,.0f} events/s)"
+    )
 
 
 def register(app: typer.Typer) -> None:

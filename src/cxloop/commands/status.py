@@ -16,17 +16,21 @@ def render_overview(overview: StoreOverview) -> Columns:
     totals.add_column()
     totals.add_column(justify="right")
     for label, value in (
-        ("events", f"{overview.events:,}"), ("rejected", f"{overview.rejected:,}"),
-        ("ingest runs", f"{overview.runs:,}"), ("conversations", f"{overview.conversations:,}"),
+        ("events", f"{overview.events:,}"),
+        ("rejected", f"{overview.rejected:,}"),
+        ("ingest runs", f"{overview.runs:,}"),
+        ("conversations", f"{overview.conversations:,}"),
         ("with text", f"{overview.with_text:,}"),
         ("first event", str(overview.first_event)[:19]),
         ("last event", str(overview.last_event)[:19]),
     ):
         totals.add_row(label, value)
     tables = [totals]
-    for title, data in (("events by channel", overview.by_channel),
-                        ("top event types", overview.top_types),
-                        ("distinct identifiers", overview.identifiers_by_type)):
+    for title, data in (
+        ("events by channel", overview.by_channel),
+        ("top event types", overview.top_types),
+        ("distinct identifiers", overview.identifiers_by_type),
+    ):
         t = Table(title=title, title_justify="left")
         t.add_column("")
         t.add_column("n", justify="right")

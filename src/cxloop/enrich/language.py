@@ -160,7 +160,6 @@ ENGLISH_FUNCTION_WORDS = STRONG_ENGLISH_WORDS | frozenset(
 end in ``n't`` count too)."""
 
 
-
 _ENGLISH_ENDINGS = ("n't", "'re", "'ll", "'ve")
 
 SHARED_SHORT_WORDS = frozenset(

@@ -54,19 +54,24 @@ class IdentityScore(LinkageScore):
 
     @property
     def recall_reachable(self) -> float:
-        return (self.reachable_true_positives / self.reachable_pairs
-                if self.reachable_pairs else 1.0)
+        return self.reachable_true_positives / self.reachable_pairs if self.reachable_pairs else 1.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "precision": self.precision, "recall": self.recall, "f1": self.f1,
-            "purity": self.purity, "recall_reachable": self.recall_reachable,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "purity": self.purity,
+            "recall_reachable": self.recall_reachable,
             "true_positives": self.true_positives,
             "false_positives": self.predicted_pairs - self.true_positives,
             "false_negatives": self.true_pairs - self.true_positives,
-            "predicted_pairs": self.predicted_pairs, "true_pairs": self.true_pairs,
-            "reachable_pairs": self.reachable_pairs, "identifiers": self.identifiers,
-            "profiles": self.profiles, "people": self.people,
+            "predicted_pairs": self.predicted_pairs,
+            "true_pairs": self.true_pairs,
+            "reachable_pairs": self.reachable_pairs,
+            "identifiers": self.identifiers,
+            "profiles": self.profiles,
+            "people": self.people,
             "shared_identifiers_excluded": self.shared_identifiers_excluded,
             "identifiers_not_in_truth": self.identifiers_not_in_truth,
         }
@@ -78,8 +83,9 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     if file.is_dir():
         file = file / "identities.csv"
     if not file.is_file():
-        raise TruthError(f"{file}: no such truth file (expected truth/identities.csv of a "
-                         "simulated world)")
+        raise TruthError(
+            f"{file}: no such truth file (expected truth/identities.csv of a simulated world)"
+        )
     frame = pd.read_csv(file, dtype=str, keep_default_na=False)
     missing = {"identifier", "person_id"} - set(frame.columns)
     if missing:
@@ -125,11 +131,13 @@ def evaluate_profiles(store: Store, truth: str | Path | pd.DataFrame) -> Identit
         true_positives=_pairs(both),
         predicted_pairs=_pairs(joined.groupby("profile_id").size()),
         true_pairs=_pairs(joined.groupby("person_id").size()),
-        reachable_true_positives=_pairs(joined.groupby(["profile_id", "person_id",
-                                                        "evidence"]).size()),
+        reachable_true_positives=_pairs(
+            joined.groupby(["profile_id", "person_id", "evidence"]).size()
+        ),
         reachable_pairs=_pairs(joined.groupby(["person_id", "evidence"]).size()),
         purity=float(majority / len(joined)) if len(joined) else 1.0,
-        identifiers=len(joined), profiles=int(joined["profile_id"].nunique()),
+        identifiers=len(joined),
+        profiles=int(joined["profile_id"].nunique()),
         people=int(joined["person_id"].nunique()),
         shared_identifiers_excluded=int(mapped["identifier"].isin(shared).sum()),
         identifiers_not_in_truth=unknown,

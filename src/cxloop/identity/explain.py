@@ -39,19 +39,26 @@ def explain_identifier(store: Store, identifier: str) -> dict[str, Any]:
         KeyError: the identifier is not in the identity graph.
     """
     p = store.param
-    found = _rows(store, f"SELECT * FROM {IDENTITY_MAP.name} WHERE identifier = {p}",
-                  (identifier,))
+    found = _rows(store, f"SELECT * FROM {IDENTITY_MAP.name} WHERE identifier = {p}", (identifier,))
     if not found:
         raise KeyError(f"identifier {identifier!r} is not in the identity graph")
     me = found[0]
     profile = me["profile_id"]
-    members = _rows(store, f"SELECT identifier, rank, status, reason FROM {IDENTITY_MAP.name} "
-                    f"WHERE profile_id = {p} ORDER BY rank, identifier", (profile,))
+    members = _rows(
+        store,
+        f"SELECT identifier, rank, status, reason FROM {IDENTITY_MAP.name} "
+        f"WHERE profile_id = {p} ORDER BY rank, identifier",
+        (profile,),
+    )
     anchor = members[0]["identifier"]
-    links = _rows(store, f"SELECT e.* FROM {LINKS.name} l JOIN {EDGES.name} e ON "
-                  "e.identifier_a = l.identifier_a AND e.identifier_b = l.identifier_b AND "
-                  f"e.kind = l.kind WHERE l.profile_id = {p} ORDER BY e.identifier_a, "
-                  "e.identifier_b, e.kind", (profile,))
+    links = _rows(
+        store,
+        f"SELECT e.* FROM {LINKS.name} l JOIN {EDGES.name} e ON "
+        "e.identifier_a = l.identifier_a AND e.identifier_b = l.identifier_b AND "
+        f"e.kind = l.kind WHERE l.profile_id = {p} ORDER BY e.identifier_a, "
+        "e.identifier_b, e.kind",
+        (profile,),
+    )
     adjacent: dict[str, list[dict[str, Any]]] = {}
     for link in links:
         adjacent.setdefault(link["identifier_a"], []).append(link)
@@ -66,7 +73,8 @@ def explain_identifier(store: Store, identifier: str) -> dict[str, Any]:
         f"JOIN {IDENTITY_MAP.name} mb ON mb.identifier = e.identifier_b "
         f"WHERE (ma.profile_id = {p} OR mb.profile_id = {p}) "
         "AND (ma.profile_id <> mb.profile_id OR ma.status <> 'linked' OR mb.status <> 'linked')",
-        (profile, profile))
+        (profile, profile),
+    )
     cut = []
     for edge in border:
         if edge["status_a"] != "linked":
@@ -74,24 +82,35 @@ def explain_identifier(store: Store, identifier: str) -> dict[str, Any]:
         elif edge["status_b"] != "linked":
             why = f"{edge['identifier_b']}: {edge['reason_b']}"
         else:
-            why = ("cut by a limit, a never-link rule or a time window (the weaker link gives "
-                   "way)")
+            why = "cut by a limit, a never-link rule or a time window (the weaker link gives way)"
         cut.append({**_link(edge), "reason": why})
-    return {"identifier": identifier, "profile_id": profile, "status": me["status"],
-            "reason": me["reason"], "anchor": anchor,
-            "chain": [_link(step) for step in chain], "links": [_link(x) for x in links],
-            "members": members, "cut": cut}
+    return {
+        "identifier": identifier,
+        "profile_id": profile,
+        "status": me["status"],
+        "reason": me["reason"],
+        "anchor": anchor,
+        "chain": [_link(step) for step in chain],
+        "links": [_link(x) for x in links],
+        "members": members,
+        "cut": cut,
+    }
 
 
 def _link(edge: dict[str, Any]) -> dict[str, Any]:
-    return {"from": edge["identifier_a"], "to": edge["identifier_b"], "kind": edge["kind"],
-            "evidence": edge["evidence"], "example": edge["example"],
-            "first_seen": edge["first_seen"], "last_seen": edge["last_seen"],
-            "weight": edge["weight"]}
+    return {
+        "from": edge["identifier_a"],
+        "to": edge["identifier_b"],
+        "kind": edge["kind"],
+        "evidence": edge["evidence"],
+        "example": edge["example"],
+        "first_seen": edge["first_seen"],
+        "last_seen": edge["last_seen"],
+        "weight": edge["weight"],
+    }
 
 
-def _path(start: str, goal: str, adjacent: dict[str, list[dict[str, Any]]]
-          ) -> list[dict[str, Any]]:
+def _path(start: str, goal: str, adjacent: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """The shortest chain of links from ``start`` to ``goal`` (breadth-first), oriented."""
     previous: dict[str, tuple[str, dict[str, Any]] | None] = {start: None}
     queue = deque([start])
@@ -117,19 +136,29 @@ def _path(start: str, goal: str, adjacent: dict[str, list[dict[str, Any]]]
 
 def render_explain(result: dict[str, Any], console: Console) -> None:
     """Print an explanation (from :func:`explain_identifier`) with Rich."""
-    console.print(f"[bold]{result['identifier']}[/] → profile [bold]{result['profile_id']}[/] "
-                  f"({len(result['members'])} identifiers, anchor {result['anchor']})",
-                  highlight=False)
+    console.print(
+        f"[bold]{result['identifier']}[/] → profile [bold]{result['profile_id']}[/] "
+        f"({len(result['members'])} identifiers, anchor {result['anchor']})",
+        highlight=False,
+    )
     if result["status"] != "linked":
-        console.print(f"[yellow]{result['status']}[/]: {result['reason']} — it links nobody",
-                      highlight=False)
+        console.print(
+            f"[yellow]{result['status']}[/]: {result['reason']} — it links nobody", highlight=False
+        )
     table = Table(title="chain of evidence", title_justify="left")
     for header in ("from", "to", "kind", "evidence", "example", "first seen", "weight"):
         table.add_column(header)
     for step in result["chain"]:
         weight = f"{step['weight']:.1f}" if step["weight"] is not None else ""
-        table.add_row(step["from"], step["to"], step["kind"], str(step["evidence"]),
-                      str(step["example"] or ""), str(step["first_seen"] or ""), weight)
+        table.add_row(
+            step["from"],
+            step["to"],
+            step["kind"],
+            str(step["evidence"]),
+            str(step["example"] or ""),
+            str(step["first_seen"] or ""),
+            weight,
+        )
     if result["chain"]:
         console.print(table)
     elif result["identifier"] == result["anchor"]:
@@ -139,8 +168,9 @@ def render_explain(result: dict[str, Any], console: Console) -> None:
         for header in ("from", "to", "kind", "evidence", "why"):
             cut.add_column(header)
         for link in result["cut"][:20]:
-            cut.add_row(link["from"], link["to"], link["kind"], str(link["evidence"]),
-                        link["reason"])
+            cut.add_row(
+                link["from"], link["to"], link["kind"], str(link["evidence"]), link["reason"]
+            )
         console.print(cut)
 
 
@@ -156,7 +186,9 @@ def demo_step(store: Store, world_dir: Path, console: Console) -> dict[str, Any]
         f"{summary.identifiers:,} identifiers → {summary.profiles_total:,} profiles "
         f"({summary.status_counts.get('shared', 0)} shared, "
         f"{summary.status_counts.get('blocked', 0)} blocked identifiers kept apart) in "
-        f"{summary.seconds['total']:.1f} s", highlight=False)
+        f"{summary.seconds['total']:.1f} s",
+        highlight=False,
+    )
     result: dict[str, Any] = {"resolve": summary.as_dict()}
     truth = world_dir / "truth"
     if (truth / "identities.csv").is_file():
@@ -164,6 +196,8 @@ def demo_step(store: Store, world_dir: Path, console: Console) -> dict[str, Any]
         console.print(
             f"against the world's truth: pairwise precision {score.precision:.4f}, recall "
             f"{score.recall:.4f} (of pairs the evidence can link: {score.recall_reachable:.4f}),"
-            f" purity {score.purity:.4f}", highlight=False)
+            f" purity {score.purity:.4f}",
+            highlight=False,
+        )
         result["evaluate"] = score.as_dict()
     return result

@@ -37,17 +37,23 @@ __all__ = ["PROFILES", "event_profiles", "find_identifier", "profile_of", "write
 
 _TS = pa.timestamp("us", tz="UTC")
 
-PROFILES = TableSpec("profiles", pa.schema([
-    pa.field("profile_id", pa.string(), nullable=False),
-    pa.field("identifiers", pa.list_(pa.string())),
-    pa.field("identifier_count", pa.int64(), nullable=False),
-    pa.field("traits", pa.string()),
-    pa.field("channels", pa.string()),
-    pa.field("events", pa.int64(), nullable=False),
-    pa.field("first_seen", _TS),
-    pa.field("last_seen", _TS),
-    pa.field("updated_at", _TS, nullable=False),
-]), ("profile_id",))
+PROFILES = TableSpec(
+    "profiles",
+    pa.schema(
+        [
+            pa.field("profile_id", pa.string(), nullable=False),
+            pa.field("identifiers", pa.list_(pa.string())),
+            pa.field("identifier_count", pa.int64(), nullable=False),
+            pa.field("traits", pa.string()),
+            pa.field("channels", pa.string()),
+            pa.field("events", pa.int64(), nullable=False),
+            pa.field("first_seen", _TS),
+            pa.field("last_seen", _TS),
+            pa.field("updated_at", _TS, nullable=False),
+        ]
+    ),
+    ("profile_id",),
+)
 """One row per profile: its identifiers (sorted), traits and channel mix (JSON objects), event
 count, first and last seen. ``profile_id`` is ``p_`` + a hash of the profile's strongest
 identifier, so it stays the same while that identifier stays in the profile."""
@@ -75,8 +81,11 @@ def _pick_profile(seen: ir.Table, identity_map: ir.Table) -> ir.Table:
     """``event_id, identifier`` rows → ``event_id, profile_id``, one profile per event."""
     joined = seen.join(identity_map, seen.identifier == identity_map.identifier)
     order = [ibis.ifelse(joined.status == "linked", 0, 1), joined["rank"], joined.identifier]
-    ranked = joined.select(joined.event_id, joined.profile_id,
-                           pick=ibis.row_number().over(group_by=joined.event_id, order_by=order))
+    ranked = joined.select(
+        joined.event_id,
+        joined.profile_id,
+        pick=ibis.row_number().over(group_by=joined.event_id, order_by=order),
+    )
     return ranked.filter(ranked.pick == 0).select("event_id", "profile_id")
 
 
@@ -85,21 +94,30 @@ def write_profiles(store: Store, ws: Workspace, con: Any, affected: ir.Table) ->
     ids = con.table(IDENTITY_MAP.name)
     members = ids.semi_join(affected, ids.profile_id == affected.profile_id)
     members = ws.materialize(members, "members")
-    base = members.group_by("profile_id").agg(
-        identifiers=members.identifier.collect(order_by=members.identifier),
-        identifier_count=members.identifier.count(),
-        first_seen=members.first_seen.min(), last_seen=members.last_seen.max(),
-    ).to_pyarrow()
+    base = (
+        members.group_by("profile_id")
+        .agg(
+            identifiers=members.identifier.collect(order_by=members.identifier),
+            identifier_count=members.identifier.count(),
+            first_seen=members.first_seen.min(),
+            last_seen=members.last_seen.max(),
+        )
+        .to_pyarrow()
+    )
     events = con.table("events")
     seen = events.select(events.event_id, identifier=events.identifiers.unnest())
     hit = seen.semi_join(members, seen.identifier == members.identifier).select("event_id")
     seen = seen.semi_join(hit.distinct(), "event_id")
     picked = _pick_profile(seen, ids)
     per_event = ws.materialize(
-        picked.semi_join(affected, picked.profile_id == affected.profile_id), "profile_events")
+        picked.semi_join(affected, picked.profile_id == affected.profile_id), "profile_events"
+    )
     with_channel = per_event.join(events, "event_id")
-    channels = with_channel.group_by(["profile_id", "channel"]).agg(
-        n=with_channel.event_id.count()).to_pandas()
+    channels = (
+        with_channel.group_by(["profile_id", "channel"])
+        .agg(n=with_channel.event_id.count())
+        .to_pandas()
+    )
     languages = _languages(con, per_event)
     traits = _record_traits(con, members)
     frame = base.to_pandas()
@@ -108,11 +126,13 @@ def write_profiles(store: Store, ws: Workspace, con: Any, affected: ir.Table) ->
     frame["events"] = frame["profile_id"].map(event_counts).fillna(0).astype("int64")
     frame["traits"] = _traits_json(frame["profile_id"], traits, languages)
     frame["updated_at"] = dt.datetime.now(dt.UTC)
-    rows = pa.Table.from_pandas(frame[[f.name for f in PROFILES.schema]], schema=PROFILES.schema,
-                                preserve_index=False)
+    rows = pa.Table.from_pandas(
+        frame[[f.name for f in PROFILES.schema]], schema=PROFILES.schema, preserve_index=False
+    )
     affected_name = affected.get_name()
-    store.replace_rows(PROFILES.name, rows,
-                       f"profile_id IN (SELECT profile_id FROM {affected_name})")
+    store.replace_rows(
+        PROFILES.name, rows, f"profile_id IN (SELECT profile_id FROM {affected_name})"
+    )
     return int(rows.num_rows)
 
 
@@ -142,8 +162,11 @@ def _languages(con: Any, per_event: ir.Table) -> pd.Series:
     if found.empty:
         return pd.Series(dtype="string")
     found["language"] = [json.loads(o or "{}").get("language") for o in found["output"]]
-    found = found.dropna(subset=["language"]).groupby(["profile_id", "language"],
-                                                      as_index=False)["n"].sum()
+    found = (
+        found.dropna(subset=["language"])
+        .groupby(["profile_id", "language"], as_index=False)["n"]
+        .sum()
+    )
     found = found.sort_values(["profile_id", "n", "language"], ascending=[True, False, True])
     return found.drop_duplicates("profile_id").set_index("profile_id")["language"]
 
@@ -171,10 +194,13 @@ def _traits_json(keys: pd.Series, traits: pd.DataFrame, languages: pd.Series) ->
             table[trait] = None
     detected = table["profile_id"].map(languages)
     table["preferred_language"] = table["preferred_language"].where(
-        table["preferred_language"].notna(), detected)
+        table["preferred_language"].notna(), detected
+    )
     values = table[list(TRAITS)].astype(object).where(table[list(TRAITS)].notna(), None)
-    return [json.dumps({k: v for k, v in zip(TRAITS, row, strict=True) if v is not None})
-            for row in values.itertuples(index=False)]
+    return [
+        json.dumps({k: v for k, v in zip(TRAITS, row, strict=True) if v is not None})
+        for row in values.itertuples(index=False)
+    ]
 
 
 def find_identifier(store: Store, text: str) -> list[str]:
@@ -198,8 +224,11 @@ def find_identifier(store: Store, text: str) -> list[str]:
     if not candidates:
         return []
     marks = ", ".join([store.param] * len(candidates))
-    found = store.query(f"SELECT identifier FROM {IDENTITY_MAP.name} WHERE identifier IN "
-                        f"({marks}) ORDER BY identifier", tuple(candidates))
+    found = store.query(
+        f"SELECT identifier FROM {IDENTITY_MAP.name} WHERE identifier IN "
+        f"({marks}) ORDER BY identifier",
+        tuple(candidates),
+    )
     return [str(v) for v in found.column(0).to_pylist()]
 
 
@@ -208,7 +237,9 @@ def profile_of(store: Store, identifier: str) -> dict[str, Any] | None:
     param = store.param
     found = store.query(
         f"SELECT p.* FROM profiles p JOIN {IDENTITY_MAP.name} m ON m.profile_id = p.profile_id "
-        f"WHERE m.identifier = {param}", (identifier,))
+        f"WHERE m.identifier = {param}",
+        (identifier,),
+    )
     if found.num_rows == 0:
         return None
     row: dict[str, Any] = found.to_pylist()[0]
@@ -217,6 +248,7 @@ def profile_of(store: Store, identifier: str) -> dict[str, Any] | None:
     statuses = store.query(
         f"SELECT identifier, id_type, status, reason, first_seen, last_seen FROM "
         f"{IDENTITY_MAP.name} WHERE profile_id = {param} ORDER BY rank, identifier",
-        (row["profile_id"],))
+        (row["profile_id"],),
+    )
     row["members"] = statuses.to_pylist()
     return row

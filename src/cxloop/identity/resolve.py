@@ -63,10 +63,16 @@ class ResolveSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "mode": self.mode, "events": self.events,
-            "identifiers_recomputed": self.identifiers, "profiles_written": self.profiles_written,
-            "profiles": self.profiles_total, "merges": self.merges, "splits": self.splits,
-            "identifier_status": self.status_counts, "records": self.records,
+            "run_id": self.run_id,
+            "mode": self.mode,
+            "events": self.events,
+            "identifiers_recomputed": self.identifiers,
+            "profiles_written": self.profiles_written,
+            "profiles": self.profiles_total,
+            "merges": self.merges,
+            "splits": self.splits,
+            "identifier_status": self.status_counts,
+            "records": self.records,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }
 
@@ -83,8 +89,9 @@ def _scalar(expr: ir.Scalar) -> Any:
     return expr.to_pyarrow().as_py()
 
 
-def profile_labels(ws: Workspace, status: ir.Table, edges: ir.Table, rules: ir.Table,
-                   guardrails: Guardrails) -> tuple[ir.Table, ir.Table]:
+def profile_labels(
+    ws: Workspace, status: ir.Table, edges: ir.Table, rules: ir.Table, guardrails: Guardrails
+) -> tuple[ir.Table, ir.Table]:
     """Profiles of the identifiers in ``status`` (the output of :func:`node_status`).
 
     Returns:
@@ -97,10 +104,12 @@ def profile_labels(ws: Workspace, status: ir.Table, edges: ir.Table, rules: ir.T
     tags = _tags(status, rules, guardrails)
     tagged = tags.join(components, tags.node == components.node)
     counts = tagged.group_by(["label", "tag"]).agg(n=tagged.node.nunique(), lim=tagged.lim.max())
-    invalid = ws.materialize(counts.filter(counts.n > counts.lim).select("label").distinct(),
-                             "invalid")
-    final = components.select(node=components.node, component=components.label,
-                              label=components.label)
+    invalid = ws.materialize(
+        counts.filter(counts.n > counts.lim).select("label").distinct(), "invalid"
+    )
+    final = components.select(
+        node=components.node, component=components.label, label=components.label
+    )
     links = guarded.select("a", "b", "kind")
     if _scalar(invalid.count()) > 0:
         bad_nodes = components.filter(components.label.isin(invalid.label))
@@ -110,8 +119,10 @@ def profile_labels(ws: Workspace, status: ir.Table, edges: ir.Table, rules: ir.T
         accepted = enforce_limits(ws, bad_nodes, bad_edges, tags, levels)
         relabel = connected_components(ws, bad_nodes, accepted)
         final = final.left_join(relabel, final.node == relabel.node).select(
-            node=final.node, component=final.component,
-            label=ibis.coalesce(relabel.label, final.label))
+            node=final.node,
+            component=final.component,
+            label=ibis.coalesce(relabel.label, final.label),
+        )
         good_links = guarded.filter(~guarded.a.isin(bad_nodes.node))
         pairs = accepted.select(pa_=accepted.a, pb_=accepted.b).distinct()
         kept = bad_edges.join(pairs, [bad_edges.a == pairs.pa_, bad_edges.b == pairs.pb_])
@@ -122,10 +133,12 @@ def profile_labels(ws: Workspace, status: ir.Table, edges: ir.Table, rules: ir.T
     ranked = final.join(status, final.node == status.identifier)
     key = ranked.rank.cast("string").lpad(3, "0") + ranked.node
     anchors = ranked.group_by("label").agg(anchor=key.min())
-    anchors = anchors.select("label", profile_id=ibis.literal("p_")
-                             + _md5(anchors.anchor.substr(3)).substr(0, 20))
+    anchors = anchors.select(
+        "label", profile_id=ibis.literal("p_") + _md5(anchors.anchor.substr(3)).substr(0, 20)
+    )
     labels = final.join(anchors, "label").select(
-        identifier=final.node, component_id=final.component, profile_id=anchors.profile_id)
+        identifier=final.node, component_id=final.component, profile_id=anchors.profile_id
+    )
     labels = ws.materialize(labels, "profile_labels")
     return labels, ws.materialize(links, "links")
 
@@ -136,17 +149,22 @@ def _md5(value: str) -> str:  # type: ignore[empty-body]
 
 
 def _tags(status: ir.Table, rules: ir.Table, guardrails: Guardrails) -> ir.Table:
-    limits = ibis.memtable({"ltype": list(guardrails.limits),
-                            "lim": list(guardrails.limits.values())},
-                           schema={"ltype": "string", "lim": "int64"})
+    limits = ibis.memtable(
+        {"ltype": list(guardrails.limits), "lim": list(guardrails.limits.values())},
+        schema={"ltype": "string", "lim": "int64"},
+    )
     by_type = status.join(limits, status.id_type == limits.ltype).select(
-        node=status.identifier.cast("string"), tag=limits.ltype.cast("string"),
-        lim=limits.lim.cast("int64"))
+        node=status.identifier.cast("string"),
+        tag=limits.ltype.cast("string"),
+        lim=limits.lim.cast("int64"),
+    )
     never = rules.filter(rules.kind == "never_link")
-    ends = never.select(node=never.identifier.cast("string"),
-                        tag=("rule:" + never.rule_id).cast("string")).union(
-        never.select(node=never.other.cast("string"),
-                     tag=("rule:" + never.rule_id).cast("string")), distinct=False)
+    ends = never.select(
+        node=never.identifier.cast("string"), tag=("rule:" + never.rule_id).cast("string")
+    ).union(
+        never.select(node=never.other.cast("string"), tag=("rule:" + never.rule_id).cast("string")),
+        distinct=False,
+    )
     ends = ends.semi_join(status, ends.node == status.identifier)
     return by_type.union(ends.mutate(lim=ibis.literal(1, "int64")), distinct=False)
 
@@ -160,29 +178,45 @@ def _last_fingerprint(store: Store) -> str | None:
     return str(found.column(0)[0].as_py()) if found.num_rows else None
 
 
-def _fold_events(store: Store, ws: Workspace, con: Any, full: bool) -> tuple[int, ir.Table,
-                                                                              list[str]]:
+def _fold_events(
+    store: Store, ws: Workspace, con: Any, full: bool
+) -> tuple[int, ir.Table, list[str]]:
     """Fold new events into the stored links and nodes; return (events, touched, ingest runs)."""
     if full:
         store.replace_rows(EDGES.name, EDGES.schema.empty_table(), "kind = 'event'")
         store.replace_rows(NODES.name, NODES.schema.empty_table(), "events > 0")
         store.replace_rows(PROCESSED.name, PROCESSED.schema.empty_table())
-    fresh = ws.materialize(new_events(store, con).select(
-        "event_id", "occurred_at", "identifiers", "ingest_run_id"), "fresh")
+    fresh = ws.materialize(
+        new_events(store, con).select("event_id", "occurred_at", "identifiers", "ingest_run_id"),
+        "fresh",
+    )
     n_events = int(_scalar(fresh.count()))
-    run_ids = sorted({r or "" for r in
-                      fresh.select("ingest_run_id").distinct().to_pyarrow().column(0).to_pylist()})
+    run_ids = sorted(
+        {
+            r or ""
+            for r in fresh.select("ingest_run_id").distinct().to_pyarrow().column(0).to_pylist()
+        }
+    )
     links, nodes = event_links(fresh)
     links = ws.materialize(links, "new_links")
     nodes = ws.materialize(nodes, "new_nodes")
     stored = con.table(EDGES.name)
-    old = stored.select(oa=stored.identifier_a, ob=stored.identifier_b, ok=stored.kind,
-                        oe=stored.evidence, of=stored.first_seen, ol=stored.last_seen,
-                        ox=stored.example)
-    merged = links.left_join(old, [links.identifier_a == old.oa, links.identifier_b == old.ob,
-                                   links.kind == old.ok])
+    old = stored.select(
+        oa=stored.identifier_a,
+        ob=stored.identifier_b,
+        ok=stored.kind,
+        oe=stored.evidence,
+        of=stored.first_seen,
+        ol=stored.last_seen,
+        ox=stored.example,
+    )
+    merged = links.left_join(
+        old, [links.identifier_a == old.oa, links.identifier_b == old.ob, links.kind == old.ok]
+    )
     merged = merged.select(
-        "identifier_a", "identifier_b", "kind",
+        "identifier_a",
+        "identifier_b",
+        "kind",
         evidence=merged.evidence + ibis.coalesce(merged.oe, 0),
         first_seen=ibis.least(merged.first_seen, ibis.coalesce(merged.of, merged.first_seen)),
         last_seen=ibis.greatest(merged.last_seen, ibis.coalesce(merged.ol, merged.last_seen)),
@@ -191,12 +225,18 @@ def _fold_events(store: Store, ws: Workspace, con: Any, full: bool) -> tuple[int
     )
     work = links.get_name()
     store.replace_rows(
-        EDGES.name, merged.to_pyarrow().cast(EDGES.schema),
+        EDGES.name,
+        merged.to_pyarrow().cast(EDGES.schema),
         f"EXISTS (SELECT 1 FROM {work} w WHERE w.identifier_a = {EDGES.name}.identifier_a "
-        f"AND w.identifier_b = {EDGES.name}.identifier_b AND w.kind = {EDGES.name}.kind)")
+        f"AND w.identifier_b = {EDGES.name}.identifier_b AND w.kind = {EDGES.name}.kind)",
+    )
     stored_nodes = con.table(NODES.name)
-    old_nodes = stored_nodes.select(oi=stored_nodes.identifier, oe=stored_nodes.events,
-                                    of=stored_nodes.first_seen, ol=stored_nodes.last_seen)
+    old_nodes = stored_nodes.select(
+        oi=stored_nodes.identifier,
+        oe=stored_nodes.events,
+        of=stored_nodes.first_seen,
+        ol=stored_nodes.last_seen,
+    )
     merged_nodes = nodes.left_join(old_nodes, nodes.identifier == old_nodes.oi).select(
         identifier=nodes.identifier,
         id_type=DEFAULT_GUARDRAILS.type_of(nodes.identifier),
@@ -206,8 +246,10 @@ def _fold_events(store: Store, ws: Workspace, con: Any, full: bool) -> tuple[int
     )
     node_work = nodes.get_name()
     store.replace_rows(
-        NODES.name, merged_nodes.to_pyarrow().cast(NODES.schema),
-        f"identifier IN (SELECT identifier FROM {node_work})")
+        NODES.name,
+        merged_nodes.to_pyarrow().cast(NODES.schema),
+        f"identifier IN (SELECT identifier FROM {node_work})",
+    )
     touched = nodes.select("identifier")
     return n_events, touched, run_ids
 
@@ -246,8 +288,11 @@ def resolve_identities(
     fingerprint = guardrails.fingerprint()
     con = store.ibis()
     mapped = int(_scalar(con.table(IDENTITY_MAP.name).count()))
-    mode = "full" if (full or records is not None or mapped == 0
-                      or _last_fingerprint(store) != fingerprint) else "incremental"
+    mode = (
+        "full"
+        if (full or records is not None or mapped == 0 or _last_fingerprint(store) != fingerprint)
+        else "incremental"
+    )
     record_summary: dict[str, Any] | None = None
     with Workspace(con) as ws:
         n_events, touched_new, run_ids = _fold_events(store, ws, con, full=mode == "full")
@@ -269,65 +314,135 @@ def resolve_identities(
             hit = old_map.semi_join(seeds, old_map.identifier == seeds.identifier)
             members = old_map.semi_join(hit, old_map.component_id == hit.component_id)
             region = seeds.union(members.select("identifier"))
-            region = ws.materialize(region.semi_join(all_nodes, region.identifier
-                                                     == all_nodes.identifier), "region")
+            region = ws.materialize(
+                region.semi_join(all_nodes, region.identifier == all_nodes.identifier), "region"
+            )
         region_nodes = all_nodes.semi_join(region, all_nodes.identifier == region.identifier)
-        region_edges = edges.filter(edges.identifier_a.isin(region.identifier)
-                                    | edges.identifier_b.isin(region.identifier))
+        region_edges = edges.filter(
+            edges.identifier_a.isin(region.identifier) | edges.identifier_b.isin(region.identifier)
+        )
         region_edges = ws.materialize(region_edges, "region_edges")
-        status = ws.materialize(node_status(region_nodes, region_edges, rules, guardrails),
-                                "status")
-        inner = region_edges.filter(region_edges.identifier_a.isin(region.identifier)
-                                    & region_edges.identifier_b.isin(region.identifier))
+        status = ws.materialize(
+            node_status(region_nodes, region_edges, rules, guardrails), "status"
+        )
+        inner = region_edges.filter(
+            region_edges.identifier_a.isin(region.identifier)
+            & region_edges.identifier_b.isin(region.identifier)
+        )
         labels, links = profile_labels(ws, status, inner, rules, guardrails)
         timings["profiles"] = time.perf_counter() - clock - sum(timings.values())
         new_map = labels.join(status, labels.identifier == status.identifier).join(
-            region_nodes, labels.identifier == region_nodes.identifier)
+            region_nodes, labels.identifier == region_nodes.identifier
+        )
         new_map = new_map.select(
-            identifier=labels.identifier, profile_id=labels.profile_id,
-            component_id=labels.component_id, id_type=status.id_type, rank=status.rank,
+            identifier=labels.identifier,
+            profile_id=labels.profile_id,
+            component_id=labels.component_id,
+            id_type=status.id_type,
+            rank=status.rank,
             status=status.status,
-            reason=status.reason, first_seen=region_nodes.first_seen,
-            last_seen=region_nodes.last_seen)
+            reason=status.reason,
+            first_seen=region_nodes.first_seen,
+            last_seen=region_nodes.last_seen,
+        )
         new_map = ws.materialize(new_map, "new_map")
         merges, splits = record_changes(store, ws, con, region, new_map, run_id)
         region_name = region.get_name()
-        old_profiles = con.table(IDENTITY_MAP.name).semi_join(
-            region, con.table(IDENTITY_MAP.name).identifier == region.identifier
-        ).select("profile_id")
-        affected = ws.materialize(old_profiles.union(new_map.select("profile_id")),
-                                  "affected")
-        store.replace_rows(IDENTITY_MAP.name, new_map.to_pyarrow().cast(IDENTITY_MAP.schema),
-                           f"identifier IN (SELECT identifier FROM {region_name})")
+        old_profiles = (
+            con.table(IDENTITY_MAP.name)
+            .semi_join(region, con.table(IDENTITY_MAP.name).identifier == region.identifier)
+            .select("profile_id")
+        )
+        affected = ws.materialize(old_profiles.union(new_map.select("profile_id")), "affected")
+        store.replace_rows(
+            IDENTITY_MAP.name,
+            new_map.to_pyarrow().cast(IDENTITY_MAP.schema),
+            f"identifier IN (SELECT identifier FROM {region_name})",
+        )
         link_rows = links.join(new_map, links.a == new_map.identifier).select(
-            identifier_a=links.a, identifier_b=links.b, kind=links.kind,
-            profile_id=new_map.profile_id)
-        store.replace_rows(LINKS.name, link_rows.to_pyarrow().cast(LINKS.schema),
-                           f"identifier_a IN (SELECT identifier FROM {region_name})")
+            identifier_a=links.a,
+            identifier_b=links.b,
+            kind=links.kind,
+            profile_id=new_map.profile_id,
+        )
+        store.replace_rows(
+            LINKS.name,
+            link_rows.to_pyarrow().cast(LINKS.schema),
+            f"identifier_a IN (SELECT identifier FROM {region_name})",
+        )
         written = write_profiles(store, ws, con, affected)
         timings["write"] = time.perf_counter() - clock - sum(timings.values())
-        status_counts = {r["status"]: r["n"] for r in new_map.group_by("status").agg(
-            n=new_map.identifier.count()).to_pyarrow().to_pylist()}
+        status_counts = {
+            r["status"]: r["n"]
+            for r in new_map.group_by("status")
+            .agg(n=new_map.identifier.count())
+            .to_pyarrow()
+            .to_pylist()
+        }
         n_region = int(_scalar(region.count()))
     total = int(store.query("SELECT count(*) FROM profiles").column(0)[0].as_py())
     if run_ids:
-        store.replace_rows(PROCESSED.name, pa.table({
-            "ingest_run_id": run_ids, "run_id": [run_id] * len(run_ids)}, schema=PROCESSED.schema),
+        store.replace_rows(
+            PROCESSED.name,
+            pa.table(
+                {"ingest_run_id": run_ids, "run_id": [run_id] * len(run_ids)},
+                schema=PROCESSED.schema,
+            ),
             "ingest_run_id IN (" + ", ".join([store.param] * len(run_ids)) + ")",
-            tuple(run_ids))
-    store.append(RUNS.name, pa.table({
-        "run_id": [run_id], "started_at": [started], "finished_at": [_now()], "mode": [mode],
-        "events": [n_events], "identifiers": [n_region], "profiles": [written],
-        "guardrails": [fingerprint]}, schema=RUNS.schema))
-    store.append(AUDIT.name, pa.table({
-        "at": [_now()], "run_id": [run_id], "action": ["resolve"], "profile_id": [None],
-        "profiles": [None], "identifiers": [n_region],
-        "detail": [json.dumps({"mode": mode, "events": n_events, "merges": merges,
-                               "splits": splits, "profiles_written": written})]},
-        schema=AUDIT.schema))
+            tuple(run_ids),
+        )
+    store.append(
+        RUNS.name,
+        pa.table(
+            {
+                "run_id": [run_id],
+                "started_at": [started],
+                "finished_at": [_now()],
+                "mode": [mode],
+                "events": [n_events],
+                "identifiers": [n_region],
+                "profiles": [written],
+                "guardrails": [fingerprint],
+            },
+            schema=RUNS.schema,
+        ),
+    )
+    store.append(
+        AUDIT.name,
+        pa.table(
+            {
+                "at": [_now()],
+                "run_id": [run_id],
+                "action": ["resolve"],
+                "profile_id": [None],
+                "profiles": [None],
+                "identifiers": [n_region],
+                "detail": [
+                    json.dumps(
+                        {
+                            "mode": mode,
+                            "events": n_events,
+                            "merges": merges,
+                            "splits": splits,
+                            "profiles_written": written,
+                        }
+                    )
+                ],
+            },
+            schema=AUDIT.schema,
+        ),
+    )
     timings["total"] = time.perf_counter() - clock
-    return ResolveSummary(run_id=run_id, mode=mode, events=n_events, identifiers=n_region,
-                          profiles_written=written, profiles_total=total, merges=merges,
-                          splits=splits, status_counts=status_counts, records=record_summary,
-                          seconds=timings)
-
+    return ResolveSummary(
+        run_id=run_id,
+        mode=mode,
+        events=n_events,
+        identifiers=n_region,
+        profiles_written=written,
+        profiles_total=total,
+        merges=merges,
+        splits=splits,
+        status_counts=status_counts,
+        records=record_summary,
+        seconds=timings,
+    )

@@ -29,17 +29,27 @@ class RuleError(ValueError):
 
 
 def _profile(store: Store, identifier: str) -> str:
-    found = store.query(f"SELECT profile_id FROM {IDENTITY_MAP.name} WHERE identifier = "
-                        f"{store.param}", (identifier,))
+    found = store.query(
+        f"SELECT profile_id FROM {IDENTITY_MAP.name} WHERE identifier = {store.param}",
+        (identifier,),
+    )
     if found.num_rows == 0:
-        raise RuleError(f"identifier {identifier!r} is not in the identity graph; give it as "
-                        "type:value (e.g. email:ann@example.com) after cxloop identity resolve")
+        raise RuleError(
+            f"identifier {identifier!r} is not in the identity graph; give it as "
+            "type:value (e.g. email:ann@example.com) after cxloop identity resolve"
+        )
     return str(found.column(0)[0].as_py())
 
 
-def add_rule(store: Store, kind: str, identifier: str, other: str | None = None, *,
-             reason: str | None = None,
-             guardrails: Guardrails = DEFAULT_GUARDRAILS) -> ResolveSummary:
+def add_rule(
+    store: Store,
+    kind: str,
+    identifier: str,
+    other: str | None = None,
+    *,
+    reason: str | None = None,
+    guardrails: Guardrails = DEFAULT_GUARDRAILS,
+) -> ResolveSummary:
     """Add a ``detach`` or ``never_link`` rule, record it, and recompute what it touches.
 
     Raises:
@@ -57,12 +67,25 @@ def add_rule(store: Store, kind: str, identifier: str, other: str | None = None,
             raise RuleError(f"never-link {identifier!r} with itself")
         _profile(store, other)
     rule_id = f"r-{uuid.uuid4().hex[:10]}"
-    store.append(RULES.name, pa.table({
-        "rule_id": [rule_id], "kind": [kind], "identifier": [identifier],
-        "other": [other if kind == "never_link" else None], "reason": [reason],
-        "created_at": [dt.datetime.now(dt.UTC)]}, schema=RULES.schema))
-    record_rule(store, "split" if kind == "detach" else "never_link", profile,
-                {"rule_id": rule_id, "identifier": identifier, "other": other,
-                 "reason": reason})
+    store.append(
+        RULES.name,
+        pa.table(
+            {
+                "rule_id": [rule_id],
+                "kind": [kind],
+                "identifier": [identifier],
+                "other": [other if kind == "never_link" else None],
+                "reason": [reason],
+                "created_at": [dt.datetime.now(dt.UTC)],
+            },
+            schema=RULES.schema,
+        ),
+    )
+    record_rule(
+        store,
+        "split" if kind == "detach" else "never_link",
+        profile,
+        {"rule_id": rule_id, "identifier": identifier, "other": other, "reason": reason},
+    )
     touched = [identifier] + ([other] if other else [])
     return resolve_identities(store, guardrails=guardrails, touched=touched)

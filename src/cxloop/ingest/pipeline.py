@@ -133,7 +133,6 @@ class _Prepared:
     write: BatchWrite
 
 
-
 @dataclass
 class FileSummary:
     """What became of one file's records."""
@@ -275,26 +274,34 @@ def ingest_paths(
             rejected = validated.rejected
             if raw_redactor is not None and rejected.num_rows:
                 rejected = rejected.set_column(
-                    rejected.schema.get_field_index("raw"), "raw",
+                    rejected.schema.get_field_index("raw"),
+                    "raw",
                     raw_redactor(rejected["raw"].combine_chunks()),
                 )
-            yield _Prepared(index, raw.position, BatchWrite(
-                run_id=run_id,
-                events=enriched.events,
-                rejected=rejected,
-                annotations=enriched.annotations,
-                records_read=validated.records_read,
-                duplicates_in_run=validated.duplicates_in_batch,
-            ))
+            yield _Prepared(
+                index,
+                raw.position,
+                BatchWrite(
+                    run_id=run_id,
+                    events=enriched.events,
+                    rejected=rejected,
+                    annotations=enriched.annotations,
+                    records_read=validated.records_read,
+                    duplicates_in_run=validated.duplicates_in_batch,
+                ),
+            )
 
     sizes = [path.stat().st_size for path, _ in sources]
     summary.files = [FileSummary(source=str(path)) for path, _ in sources]
     started = time.perf_counter()
     status = "failed"
     try:
-        with (bar, store.batch_writes(),
-              _Ahead(read_all(), PIPELINE_DEPTH, "cxloop-ingest-read") as raws,
-              _Ahead(prepare(raws), PIPELINE_DEPTH, "cxloop-ingest-enrich") as prepared):
+        with (
+            bar,
+            store.batch_writes(),
+            _Ahead(read_all(), PIPELINE_DEPTH, "cxloop-ingest-read") as raws,
+            _Ahead(prepare(raws), PIPELINE_DEPTH, "cxloop-ingest-enrich") as prepared,
+        ):
             task = bar.add_task("", total=total_bytes, events=0)
             current = -1
             for batch in prepared:
@@ -310,8 +317,11 @@ def ingest_paths(
                     target.rejected += outcome.rejected
                 for name in batch.write.rejected["field"].to_pylist():
                     summary.reject_reasons[name] = summary.reject_reasons.get(name, 0) + 1
-                bar.update(task, completed=sum(sizes[: batch.file_index]) + batch.position,
-                           events=f"{summary.records_read:,}")
+                bar.update(
+                    task,
+                    completed=sum(sizes[: batch.file_index]) + batch.position,
+                    events=f"{summary.records_read:,}",
+                )
             bar.update(task, completed=total_bytes)
         status = "completed"
     finally:

@@ -31,7 +31,11 @@ DEFAULT_BATCH_BYTES = 32 * 1024 * 1024
 DEFAULT_BATCH_ROWS = 100_000
 
 _SUFFIXES: dict[str, Format] = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
     ".pq": "parquet",
 }
 
@@ -91,8 +95,13 @@ def _utf8_lines(raw: pa.Array, numbers: np.ndarray) -> tuple[pa.Array, list[tupl
                 out.append(line.decode("utf-8"))
             except UnicodeDecodeError as exc:
                 out.append(None)
-                bad.append((no, f"line is not valid UTF-8 (byte 0x{line[exc.start]:02x} at "
-                                f"position {exc.start})"))
+                bad.append(
+                    (
+                        no,
+                        f"line is not valid UTF-8 (byte 0x{line[exc.start]:02x} at "
+                        f"position {exc.start})",
+                    )
+                )
         return pa.array(out, type=pa.string()), bad
 
 
@@ -123,7 +132,8 @@ class _LineNumbers:
         blank = pc.or_kleene(pc.equal(pc.binary_length(records), 0), pc.utf8_is_space(records))
         keep = pc.and_kleene(pc.is_valid(records), pc.invert(blank))
         table = pa.table({"record_no": numbers, "record": records}).filter(
-            pc.fill_null(keep, False))
+            pc.fill_null(keep, False)
+        )
         raw_by_no = dict(zip(numbers.tolist(), raw.to_pylist(), strict=True)) if bad_utf8 else {}
         pre: list[tuple[int, str, str, str | None]] = [
             (no, "(record)", "not valid JSON (a raw control character in the line)", text)
@@ -132,8 +142,7 @@ class _LineNumbers:
             (no, "(record)", reason, raw_by_no[no].decode("utf-8", "replace"))
             for no, reason in bad_utf8
         ]
-        return RawBatch(source=source, records=table, pre_rejected=sorted(pre),
-                        position=position)
+        return RawBatch(source=source, records=table, pre_rejected=sorted(pre), position=position)
 
 
 def read_jsonl(path: Path, batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[RawBatch]:
@@ -157,15 +166,23 @@ def read_jsonl(path: Path, batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[R
         try:
             reader = pacsv.open_csv(
                 stream,
-                read_options=pacsv.ReadOptions(column_names=["record"], block_size=batch_bytes,
-                                               use_threads=False),
+                read_options=pacsv.ReadOptions(
+                    column_names=["record"], block_size=batch_bytes, use_threads=False
+                ),
                 parse_options=pacsv.ParseOptions(
-                    delimiter="\x1e", quote_char=False, escape_char=False,
-                    newlines_in_values=False, ignore_empty_lines=False,
-                    invalid_row_handler=lines.on_invalid_row),
+                    delimiter="\x1e",
+                    quote_char=False,
+                    escape_char=False,
+                    newlines_in_values=False,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=lines.on_invalid_row,
+                ),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={"record": pa.binary()}, check_utf8=False,
-                    strings_can_be_null=False, quoted_strings_can_be_null=False),
+                    column_types={"record": pa.binary()},
+                    check_utf8=False,
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
             )
             for batch in reader:
                 yield lines.batch(str(path), batch.column(0), raw_file.tell())
@@ -192,9 +209,11 @@ def _decode_lines(chunk: bytes, first_no: int) -> tuple[list[str | None], list[t
             except UnicodeDecodeError as exc:
                 lines.append(None)
                 bad.append(
-                    (first_no + offset,
-                     f"line is not valid UTF-8 (byte 0x{line[exc.start]:02x} at position "
-                     f"{exc.start})")
+                    (
+                        first_no + offset,
+                        f"line is not valid UTF-8 (byte 0x{line[exc.start]:02x} at position "
+                        f"{exc.start})",
+                    )
                 )
         return lines, bad
 
@@ -233,9 +252,7 @@ def _jsonl_batch(source: str, chunk: bytes, first_no: int, position: int) -> Raw
     lines, bad = _decode_lines(chunk, first_no)
     numbers = np.arange(first_no, first_no + len(lines), dtype=np.int64)
     records = pa.array(lines, type=pa.string())
-    keep = pc.and_kleene(
-        pc.is_valid(records), pc.not_equal(pc.utf8_trim_whitespace(records), "")
-    )
+    keep = pc.and_kleene(pc.is_valid(records), pc.not_equal(pc.utf8_trim_whitespace(records), ""))
     table = pa.table({"record_no": numbers, "record": records}).filter(keep)
     pre: list[tuple[int, str, str, str | None]] = [
         (no, "(record)", reason, chunk.split(b"\n")[no - first_no].decode("utf-8", "replace"))
@@ -247,13 +264,17 @@ def _jsonl_batch(source: str, chunk: bytes, first_no: int, position: int) -> Raw
 def _from_line(batch: RawBatch, from_line: int) -> RawBatch:
     """The part of a batch from line ``from_line`` on."""
     keep = pc.greater_equal(batch.records["record_no"], from_line)
-    return RawBatch(source=batch.source, records=batch.records.filter(keep),
-                    pre_rejected=[r for r in batch.pre_rejected if r[0] >= from_line],
-                    position=batch.position)
+    return RawBatch(
+        source=batch.source,
+        records=batch.records.filter(keep),
+        pre_rejected=[r for r in batch.pre_rejected if r[0] >= from_line],
+        position=batch.position,
+    )
 
 
 def _csv_record_sql(columns: list[str]) -> str:
     """SQL turning a table of CSV string columns into canonical JSON record texts."""
+
     def q(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 
@@ -261,8 +282,9 @@ def _csv_record_sql(columns: list[str]) -> str:
         return "'" + name.replace("'", "''") + "'"
 
     lowered = {c: c.strip().lower() for c in columns}
-    id_cols = [c for c in columns
-               if lowered[c] in IDENTIFIER_TYPES or lowered[c].startswith("external:")]
+    id_cols = [
+        c for c in columns if lowered[c] in IDENTIFIER_TYPES or lowered[c].startswith("external:")
+    ]
     parts: list[str] = []
     for col in columns:
         if col in id_cols or lowered[col] == "identifiers":
@@ -309,16 +331,26 @@ def read_csv(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[RawBa
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != width:
-                pre.append((row_no, "(record)",
-                            f"row has {len(row)} fields; the header has {width}",
-                            ",".join(row).encode("utf-8", "replace").decode("utf-8", "replace")))
+                pre.append(
+                    (
+                        row_no,
+                        "(record)",
+                        f"row has {len(row)} fields; the header has {width}",
+                        ",".join(row).encode("utf-8", "replace").decode("utf-8", "replace"),
+                    )
+                )
                 continue
             try:
                 "\x1f".join(row).encode("utf-8")
             except UnicodeEncodeError:
-                pre.append((row_no, "(record)", "row is not valid UTF-8",
-                            ",".join(row).encode("utf-8", "surrogateescape")
-                            .decode("utf-8", "replace")))
+                pre.append(
+                    (
+                        row_no,
+                        "(record)",
+                        "row is not valid UTF-8",
+                        ",".join(row).encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                    )
+                )
                 continue
             numbers.append(row_no)
             for i, cell in enumerate(row):
@@ -334,9 +366,16 @@ def read_csv(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[RawBa
         raw.close()
 
 
-def _csv_batch(con: duckdb.DuckDBPyConnection, sql: str, source: str, header: list[str],
-               cols: list[list[str | None]], numbers: list[int],
-               pre: list[tuple[int, str, str, str | None]], position: int) -> RawBatch:
+def _csv_batch(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    source: str,
+    header: list[str],
+    cols: list[list[str | None]],
+    numbers: list[int],
+    pre: list[tuple[int, str, str, str | None]],
+    position: int,
+) -> RawBatch:
     arrays = {"record_no": pa.array(numbers, type=pa.int64())}
     for name, values in zip(header, cols, strict=True):
         arrays[name] = pa.array(values, type=pa.string())
@@ -370,14 +409,22 @@ def read_parquet(path: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[R
                 con.unregister("_cx_pq")
             first += table.num_rows
             done_rows += table.num_rows
-            yield RawBatch(source=str(path), records=records, pre_rejected=[],
-                           position=int(size * done_rows / total))
+            yield RawBatch(
+                source=str(path),
+                records=records,
+                pre_rejected=[],
+                position=int(size * done_rows / total),
+            )
     finally:
         con.close()
 
 
-def read_source(path: Path, fmt: Format, batch_bytes: int = DEFAULT_BATCH_BYTES,
-                batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[RawBatch]:
+def read_source(
+    path: Path,
+    fmt: Format,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+) -> Iterator[RawBatch]:
     """Stream one file in the given format."""
     if fmt == "jsonl":
         return read_jsonl(path, batch_bytes)

@@ -23,17 +23,44 @@ from cxloop.schema.identifiers import MAX_IDENTIFIER_LENGTH, normalize_phones
 from cxloop.store.tables import RAW_KEEP_BYTES, REJECTED_SCHEMA
 
 KNOWN_FIELDS: tuple[str, ...] = (
-    "event_id", "occurred_at", "channel", "type", "identifiers", "conversation_id", "session_id",
-    "actor", "agent_id", "queue", "text", "duration_s", "wait_s", "scores", "csat", "nps", "ces",
-    "value", "currency", "attributes",
+    "event_id",
+    "occurred_at",
+    "channel",
+    "type",
+    "identifiers",
+    "conversation_id",
+    "session_id",
+    "actor",
+    "agent_id",
+    "queue",
+    "text",
+    "duration_s",
+    "wait_s",
+    "scores",
+    "csat",
+    "nps",
+    "ces",
+    "value",
+    "currency",
+    "attributes",
 )
 """Top-level fields of an input record. Any other field is kept under ``attributes._extra``."""
 
 _DROP_KNOWN = "{" + ", ".join(f'"{f}": null' for f in KNOWN_FIELDS) + "}"
 """A merge patch that removes every known field, leaving the unknown ones."""
 
-_STRING_FIELDS = ("event_id", "channel", "type", "conversation_id", "session_id", "actor",
-                  "agent_id", "queue", "text", "currency")
+_STRING_FIELDS = (
+    "event_id",
+    "channel",
+    "type",
+    "conversation_id",
+    "session_id",
+    "actor",
+    "agent_id",
+    "queue",
+    "text",
+    "currency",
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +109,10 @@ _JSON_FIELDS = ("identifiers", "attributes")
 _TYPED_STRUCT = (
     "{"
     + ", ".join(
-        f'"{f}": "JSON"' if f in _JSON_FIELDS
-        else '"scores": {"csat": "VARCHAR", "nps": "VARCHAR", "ces": "VARCHAR"}' if f == "scores"
+        f'"{f}": "JSON"'
+        if f in _JSON_FIELDS
+        else '"scores": {"csat": "VARCHAR", "nps": "VARCHAR", "ces": "VARCHAR"}'
+        if f == "scores"
         else f'"{f}": "VARCHAR"'
         for f in KNOWN_FIELDS
     )
@@ -201,8 +230,9 @@ def _normalized_sql(id_type: str, raw: str) -> str:
 # error the general path words) take the general path.
 _FAST_IDS_SQL = f"""
 SELECT *,
-  CASE WHEN len(ids_keys) = {" + ".join(f"(tid.{t} IS NOT NULL)::INTEGER"
-                                        for t in IDENTIFIER_TYPES)}
+  CASE WHEN len(ids_keys) = {
+    " + ".join(f"(tid.{t} IS NOT NULL)::INTEGER" for t in IDENTIFIER_TYPES)
+}
        THEN {{{", ".join(f"'{t}': {_normalized_sql(t, 'tid.' + t)}" for t in IDENTIFIER_TYPES)}}}
   END AS fid
 FROM (
@@ -216,11 +246,15 @@ FROM (
 """
 
 _FAST_CHECKED_SQL = f"""
-SELECT *, fid IS NOT NULL AND {" AND ".join(
-    f"(fid.{t} IS NULL OR (fid.{t} <> '' AND length(fid.{t}) <= {MAX_IDENTIFIER_LENGTH}"
-    + (f" AND regexp_matches(fid.{t}, {_EMAIL_PATTERN})" if t == "email" else "")
-    + (" AND fid_e164 IS NOT NULL" if t == "phone" else "") + "))"
-    for t in IDENTIFIER_TYPES)} AS ids_fast
+SELECT *, fid IS NOT NULL AND {
+    " AND ".join(
+        f"(fid.{t} IS NULL OR (fid.{t} <> '' AND length(fid.{t}) <= {MAX_IDENTIFIER_LENGTH}"
+        + (f" AND regexp_matches(fid.{t}, {_EMAIL_PATTERN})" if t == "email" else "")
+        + (" AND fid_e164 IS NOT NULL" if t == "phone" else "")
+        + "))"
+        for t in IDENTIFIER_TYPES
+    )
+} AS ids_fast
 FROM (
   SELECT *, CASE WHEN fid.phone <> '' AND length(fid.phone) <= {MAX_IDENTIFIER_LENGTH}
                  THEN cx_e164(fid.phone) END AS fid_e164
@@ -228,9 +262,14 @@ FROM (
 )
 """
 
-_FAST_IDENTIFIERS = "list_filter([" + ", ".join(
-    f"'{t}:' || " + ("fid_e164" if t == "phone" else f"fid.{t}") for t in sorted(IDENTIFIER_TYPES)
-) + "], x -> x IS NOT NULL)"
+_FAST_IDENTIFIERS = (
+    "list_filter(["
+    + ", ".join(
+        f"'{t}:' || " + ("fid_e164" if t == "phone" else f"fid.{t}")
+        for t in sorted(IDENTIFIER_TYPES)
+    )
+    + "], x -> x IS NOT NULL)"
+)
 """SQL: the identifiers of a record on the fast path, absent types dropped. Listed in the order
 of their type names, they are already sorted as ``list_sort`` sorts them (no type name is the
 start of another, so the type decides), and there is at most one per type."""
@@ -303,64 +342,107 @@ def _checks(settings: ValidationSettings, now: dt.datetime) -> list[tuple[str, s
     checks: list[tuple[str, str, str]] = [
         ("event_id IS NULL", "'event_id'", "'event_id is missing'"),
         # length counts characters, strlen bytes (free): only long texts are counted
-        ("strlen(event_id) > 200 AND length(event_id) > 200", "'event_id'",
-         "'event_id is longer than 200 characters'"),
+        (
+            "strlen(event_id) > 200 AND length(event_id) > 200",
+            "'event_id'",
+            "'event_id is longer than 200 characters'",
+        ),
         ("occurred_at_raw IS NULL", "'occurred_at'", "'occurred_at is missing'"),
-        ("occurred_at_raw IS NOT NULL AND occurred_at IS NULL", "'occurred_at'",
-         "'occurred_at ' || left(occurred_at_raw, 60) || "
-         "' is not a date and time (ISO 8601, e.g. 2026-03-01T10:00:00Z)'"),
+        (
+            "occurred_at_raw IS NOT NULL AND occurred_at IS NULL",
+            "'occurred_at'",
+            "'occurred_at ' || left(occurred_at_raw, 60) || "
+            "' is not a date and time (ISO 8601, e.g. 2026-03-01T10:00:00Z)'",
+        ),
         # a trailing Z settles the time zone without the regular expression
-        (f"occurred_at IS NOT NULL AND NOT (suffix(occurred_at_raw, 'Z') OR "
-         f"regexp_matches(trim(occurred_at_raw), '{tz_pattern}'))",
-         "'occurred_at'",
-         "'occurred_at ' || left(occurred_at_raw, 60) || ' has no time zone (add Z or +01:00)'"),
-        (f"(occurred_at < TIMESTAMPTZ '{min_time}' OR occurred_at > TIMESTAMPTZ '{max_time}')",
-         "'occurred_at'",
-         f"'occurred_at ' || left(occurred_at_raw, 60) || ' is outside the possible range "
-         f"({min_time[:10]} to {max_time[:10]})'"),
+        (
+            f"occurred_at IS NOT NULL AND NOT (suffix(occurred_at_raw, 'Z') OR "
+            f"regexp_matches(trim(occurred_at_raw), '{tz_pattern}'))",
+            "'occurred_at'",
+            "'occurred_at ' || left(occurred_at_raw, 60) || ' has no time zone (add Z or +01:00)'",
+        ),
+        (
+            f"(occurred_at < TIMESTAMPTZ '{min_time}' OR occurred_at > TIMESTAMPTZ '{max_time}')",
+            "'occurred_at'",
+            f"'occurred_at ' || left(occurred_at_raw, 60) || ' is outside the possible range "
+            f"({min_time[:10]} to {max_time[:10]})'",
+        ),
         ("channel IS NULL", "'channel'", "'channel is missing'"),
-        (f"NOT list_contains({channels}, lower(channel))", "'channel'",
-         f"'channel ' || left(channel, 40) || ' is not one of {', '.join(CHANNELS)}'"),
+        (
+            f"NOT list_contains({channels}, lower(channel))",
+            "'channel'",
+            f"'channel ' || left(channel, 40) || ' is not one of {', '.join(CHANNELS)}'",
+        ),
         ("type IS NULL", "'type'", "'type is missing'"),
-        ("strlen(type) > 100 AND length(type) > 100", "'type'",
-         "'type is longer than 100 characters'"),
-        (f"actor IS NOT NULL AND NOT list_contains({actors}, lower(actor))", "'actor'",
-         f"'actor ' || left(actor, 40) || ' is not one of {', '.join(ACTORS)}'"),
-        ("text_bytes > text_limit", "'text'",
-         "'text is ' || text_bytes || ' bytes; the limit is ' || text_limit"),
+        (
+            "strlen(type) > 100 AND length(type) > 100",
+            "'type'",
+            "'type is longer than 100 characters'",
+        ),
+        (
+            f"actor IS NOT NULL AND NOT list_contains({actors}, lower(actor))",
+            "'actor'",
+            f"'actor ' || left(actor, 40) || ' is not one of {', '.join(ACTORS)}'",
+        ),
+        (
+            "text_bytes > text_limit",
+            "'text'",
+            "'text is ' || text_bytes || ' bytes; the limit is ' || text_limit",
+        ),
     ]
-    for name, raw, non_negative in (("duration_s", "duration_raw", True),
-                                    ("wait_s", "wait_raw", True),
-                                    ("value", "value_raw", False)):
-        checks.append((f"{raw} IS NOT NULL AND {name} IS NULL", f"'{name}'",
-                       f"'{name} ' || left({raw}, 40) || ' is not a number'"))
+    for name, raw, non_negative in (
+        ("duration_s", "duration_raw", True),
+        ("wait_s", "wait_raw", True),
+        ("value", "value_raw", False),
+    ):
+        checks.append(
+            (
+                f"{raw} IS NOT NULL AND {name} IS NULL",
+                f"'{name}'",
+                f"'{name} ' || left({raw}, 40) || ' is not a number'",
+            )
+        )
         if non_negative:
             checks.append((f"{name} < 0", f"'{name}'", f"'{name} ' || {raw} || ' is negative'"))
     for name, (lo, hi) in (("csat", (1, 5)), ("nps", (0, 10)), ("ces", (1, 7))):
         number = f"try_cast({name}_raw AS DOUBLE)"
-        checks.append((
-            f"{name}_raw IS NOT NULL AND ({number} IS NULL OR {number} <> round({number}) "
-            f"OR {number} NOT BETWEEN {lo} AND {hi})",
-            f"'scores.{name}'",
-            f"'{name} ' || left({name}_raw, 40) || ' is not a whole number from {lo} to {hi}'",
-        ))
+        checks.append(
+            (
+                f"{name}_raw IS NOT NULL AND ({number} IS NULL OR {number} <> round({number}) "
+                f"OR {number} NOT BETWEEN {lo} AND {hi})",
+                f"'scores.{name}'",
+                f"'{name} ' || left({name}_raw, 40) || ' is not a whole number from {lo} to {hi}'",
+            )
+        )
     checks += [
-        ("scores_type IS NOT NULL AND scores_type NOT IN ('OBJECT', 'NULL')", "'scores'",
-         "'scores must be an object like {\"csat\": 4}'"),
-        ("currency IS NOT NULL AND NOT regexp_matches(currency, '^[A-Za-z]{3}$')", "'currency'",
-         "'currency ' || left(currency, 20) || ' is not a three-letter ISO 4217 code'"),
-        ("attributes_raw IS NOT NULL AND attributes_raw_type <> 'NULL' AND "
-         "(attributes_json IS NULL OR attributes_type <> 'OBJECT')",
-         "'attributes'", "'attributes must be a JSON object'"),
-        ("len(wrong_type_fields) > 0", "wrong_type_fields[1]",
-         "wrong_type_fields[1] || ' must be a string, not an object or list'"),
+        (
+            "scores_type IS NOT NULL AND scores_type NOT IN ('OBJECT', 'NULL')",
+            "'scores'",
+            "'scores must be an object like {\"csat\": 4}'",
+        ),
+        (
+            "currency IS NOT NULL AND NOT regexp_matches(currency, '^[A-Za-z]{3}$')",
+            "'currency'",
+            "'currency ' || left(currency, 20) || ' is not a three-letter ISO 4217 code'",
+        ),
+        (
+            "attributes_raw IS NOT NULL AND attributes_raw_type <> 'NULL' AND "
+            "(attributes_json IS NULL OR attributes_type <> 'OBJECT')",
+            "'attributes'",
+            "'attributes must be a JSON object'",
+        ),
+        (
+            "len(wrong_type_fields) > 0",
+            "wrong_type_fields[1]",
+            "wrong_type_fields[1] || ' must be a string, not an object or list'",
+        ),
     ]
     return checks
 
 
 _SHAPE_ERROR = (
     "{'field': 'identifiers', 'reason': 'identifiers must be an object {\"email\": \"…\"} or a "
-    "list of {\"type\", \"value\"}'}"
+    'list of {"type", "value"}\'}'
 )
 
 
@@ -433,8 +515,13 @@ class Validator:
     threads of its own, which keeps the cores busier than DuckDB's workers on one statement.
     """
 
-    def __init__(self, settings: ValidationSettings | None = None, threads: int = 1, *,
-                 phone_cache: dict[str, str | None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: ValidationSettings | None = None,
+        threads: int = 1,
+        *,
+        phone_cache: dict[str, str | None] | None = None,
+    ) -> None:
         self.settings = settings or ValidationSettings()
         self.con = duckdb.connect(":memory:", config={"threads": threads})
         self.con.execute("SET TimeZone = 'UTC'")
@@ -442,8 +529,13 @@ class Validator:
         # called once per phone number (a dictionary hit once seen): cheaper than an Arrow
         # function, whose fixed cost per call is paid for every small vector a lambda hands it
         self.con.create_function(
-            "cx_e164", self._e164, [VARCHAR], VARCHAR, type=PythonUDFType.NATIVE,
-            null_handling=FunctionNullHandling.SPECIAL, side_effects=False,
+            "cx_e164",
+            self._e164,
+            [VARCHAR],
+            VARCHAR,
+            type=PythonUDFType.NATIVE,
+            null_handling=FunctionNullHandling.SPECIAL,
+            side_effects=False,
         )
 
     def close(self) -> None:
@@ -501,9 +593,7 @@ FROM _cx_result
         any_bad = result["bad_record"].null_count < result.num_rows
         candidates = result.filter(pc.invert(is_bad)) if any_bad else result
         # the first occurrence of an event_id in the batch is the event; later ones are duplicates
-        first = candidates.group_by("event_id", use_threads=False).aggregate(
-            [("record_no", "min")]
-        )
+        first = candidates.group_by("event_id", use_threads=False).aggregate([("record_no", "min")])
         if first.num_rows < candidates.num_rows:
             keep = pc.is_in(candidates["record_no"], value_set=first["record_no_min"])
             candidates = candidates.filter(keep)
@@ -517,8 +607,7 @@ FROM _cx_result
             records_read=batch.size,
         )
 
-    def _rejects(self, batch: RawBatch, bad: pa.Table, run_id: str,
-                 now: dt.datetime) -> pa.Table:
+    def _rejects(self, batch: RawBatch, bad: pa.Table, run_id: str, now: dt.datetime) -> pa.Table:
         self.con.register("_cx_bad", bad)
         try:
             rows = self.con.execute(
@@ -556,4 +645,3 @@ FROM _cx_result
             )
             table = pa.concat_tables([table, pre]).sort_by("record_no")
         return table
-

@@ -473,8 +473,7 @@ def _converged(result: optimize.OptimizeResult) -> bool:
         return True
     x = np.asarray(result.x, dtype=np.float64)
     jac = np.asarray(getattr(result, "jac", np.array([np.inf])), dtype=np.float64)
-    return bool(np.all(np.abs(x) < MAX_LOG_PARAMETER)
-                and np.max(np.abs(jac)) < GRADIENT_TOLERANCE)
+    return bool(np.all(np.abs(x) < MAX_LOG_PARAMETER) and np.max(np.abs(jac)) < GRADIENT_TOLERANCE)
 
 
 def _natural_gradient(

@@ -264,8 +264,9 @@ def _epoch_ms(values: pd.Series[Any]) -> np.ndarray:
     return ms
 
 
-def store_purchases(store: Any, *, fx_to_usd: dict[str, float] | None = None,
-                    key: str = "customer_id") -> pd.DataFrame:
+def store_purchases(
+    store: Any, *, fx_to_usd: dict[str, float] | None = None, key: str = "customer_id"
+) -> pd.DataFrame:
     """Purchase events as ``customer_id, occurred_at, value``, keyed the way the journey facts
     are: ``key="customer_id"`` takes the event's ``customer_id`` identifier (the simulator's
     truth facts), ``key="profile_id"`` the profile identity resolution gave the event (the
@@ -281,14 +282,22 @@ def store_purchases(store: Any, *, fx_to_usd: dict[str, float] | None = None,
 
         profiles = event_profiles(store)
         joined = p.inner_join(profiles, p.event_id == profiles.event_id)
-        selected = joined.select(customer_id=joined.profile_id, occurred_at=joined.occurred_at,
-                                 value=joined.value, currency=joined.currency)
+        selected = joined.select(
+            customer_id=joined.profile_id,
+            occurred_at=joined.occurred_at,
+            value=joined.value,
+            currency=joined.currency,
+        )
     elif key == "customer_id":
         ident = p.identifiers.unnest()
         p = p.select("occurred_at", "value", "currency", ident=ident)
         p = p.filter(p.ident.startswith("customer_id:"))
-        selected = p.select(customer_id=p.ident.substr(len("customer_id:")),
-                            occurred_at=p.occurred_at, value=p.value, currency=p.currency)
+        selected = p.select(
+            customer_id=p.ident.substr(len("customer_id:")),
+            occurred_at=p.occurred_at,
+            value=p.value,
+            currency=p.currency,
+        )
     else:
         raise ValueError(f"purchases are keyed by customer_id or profile_id, not {key!r}")
     frame = selected.to_pandas()

@@ -195,8 +195,9 @@ def segment_breakdown(facts: pd.DataFrame, segment: pd.Series[Any]) -> pd.DataFr
         }
     ).reset_index()
     columns = ["segment", "csat", "nps", "ces", "fcr", "csat_n", "nps_n", "ces_n"]
-    kpis = frame_metrics(frame[["segment", "csat", "nps", "ces",
-                                "first_contact_resolution"]], by="segment")[columns]
+    kpis = frame_metrics(
+        frame[["segment", "csat", "nps", "ces", "first_contact_resolution"]], by="segment"
+    )[columns]
     return counts.merge(kpis, on="segment", how="left")
 
 
@@ -205,8 +206,9 @@ def nps_score(answers: pd.Series[Any]) -> float:
     :mod:`cxloop.metrics` (% promoters 9–10 − % detractors 0–6); NaN without answers."""
     from cxloop.metrics.frames import frame_metrics
 
-    return float(frame_metrics(pd.DataFrame({"nps": answers.astype("float64")}), ["nps"])
-                 ["nps"].iloc[0])
+    return float(
+        frame_metrics(pd.DataFrame({"nps": answers.astype("float64")}), ["nps"])["nps"].iloc[0]
+    )
 
 
 def customer_segment_per_journey(

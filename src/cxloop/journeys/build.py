@@ -16,29 +16,109 @@ from cxloop.journeys.rules import DEFAULT_RULES, JourneyRules
 from cxloop.store.dialect import Dialect
 
 CONTACT_COLUMNS: tuple[str, ...] = (
-    "contact_key", "journey_id", "profile_id", "contact_no", "channel", "started_at", "ended_at",
-    "start_ms", "end_ms", "gap_prev_s", "events", "assisted", "bot", "resolved", "bot_contained",
-    "escalated_in", "repeat_in", "channel_switch", "handoffs", "transfers", "abandons",
-    "queue_legs", "queue_wait_s", "handle_s", "ivr_depth", "identify", "reidentifications",
-    "case_opened", "agent_id", "queue", "rule_label", "sentiment",
+    "contact_key",
+    "journey_id",
+    "profile_id",
+    "contact_no",
+    "channel",
+    "started_at",
+    "ended_at",
+    "start_ms",
+    "end_ms",
+    "gap_prev_s",
+    "events",
+    "assisted",
+    "bot",
+    "resolved",
+    "bot_contained",
+    "escalated_in",
+    "repeat_in",
+    "channel_switch",
+    "handoffs",
+    "transfers",
+    "abandons",
+    "queue_legs",
+    "queue_wait_s",
+    "handle_s",
+    "ivr_depth",
+    "identify",
+    "reidentifications",
+    "case_opened",
+    "agent_id",
+    "queue",
+    "rule_label",
+    "sentiment",
 )
 JOURNEY_COLUMNS: tuple[str, ...] = (
-    "journey_id", "profile_id", "journey_type", "type_source", "status", "started_at",
-    "ended_at", "start_ms", "end_ms", "contacts", "assisted_contacts", "channel_path",
-    "first_channel", "last_channel", "channel_switches", "bot_contacts", "bot_contained",
-    "escalations", "handoffs", "transfers", "abandons", "queue_legs", "ivr_max_depth",
-    "queue_wait_s", "handle_s", "resolved", "time_to_resolution_s", "first_contact_resolution",
-    "repeat_contacts", "repeat_contact_7d", "reidentifications", "sentiment_start",
-    "sentiment_end", "effort_signals", "signal_repetition", "signal_human_request",
-    "signal_waiting", "signal_channel_switch", "surveys", "csat", "nps", "ces", "first_agent_id",
-    "last_agent_id", "first_queue", "purchases_90d", "purchase_value_90d", "churned_90d",
+    "journey_id",
+    "profile_id",
+    "journey_type",
+    "type_source",
+    "status",
+    "started_at",
+    "ended_at",
+    "start_ms",
+    "end_ms",
+    "contacts",
+    "assisted_contacts",
+    "channel_path",
+    "first_channel",
+    "last_channel",
+    "channel_switches",
+    "bot_contacts",
+    "bot_contained",
+    "escalations",
+    "handoffs",
+    "transfers",
+    "abandons",
+    "queue_legs",
+    "ivr_max_depth",
+    "queue_wait_s",
+    "handle_s",
+    "resolved",
+    "time_to_resolution_s",
+    "first_contact_resolution",
+    "repeat_contacts",
+    "repeat_contact_7d",
+    "reidentifications",
+    "sentiment_start",
+    "sentiment_end",
+    "effort_signals",
+    "signal_repetition",
+    "signal_human_request",
+    "signal_waiting",
+    "signal_channel_switch",
+    "surveys",
+    "csat",
+    "nps",
+    "ces",
+    "first_agent_id",
+    "last_agent_id",
+    "first_queue",
+    "purchases_90d",
+    "purchase_value_90d",
+    "churned_90d",
 )
 LEG_COLUMNS: tuple[str, ...] = (
-    "event_id", "journey_id", "contact_key", "channel", "queue", "agent_id", "occurred_at",
-    "wait_s", "abandoned",
+    "event_id",
+    "journey_id",
+    "contact_key",
+    "channel",
+    "queue",
+    "agent_id",
+    "occurred_at",
+    "wait_s",
+    "abandoned",
 )
 SURVEY_COLUMNS: tuple[str, ...] = (
-    "event_id", "journey_id", "contact_key", "occurred_at", "ts_ms", "csat", "nps", "ces",
+    "event_id",
+    "journey_id",
+    "contact_key",
+    "occurred_at",
+    "ts_ms",
+    "csat",
+    "nps",
+    "ces",
 )
 EVENT_MAP_COLUMNS: tuple[str, ...] = ("event_id", "journey_id", "contact_key")
 
@@ -98,9 +178,14 @@ def _cheap_to_rescan(table: ir.Table) -> bool:
     return Dialect.of(table).duckdb and isinstance(table.op(), ops.DatabaseTable)
 
 
-def build_journeys(events_with_profile: ir.Table, rules: JourneyRules = DEFAULT_RULES,
-                   enrichments: ir.Table | None = None, *, cache: bool = True,
-                   stage: Stage | None = None) -> JourneyBuild:
+def build_journeys(
+    events_with_profile: ir.Table,
+    rules: JourneyRules = DEFAULT_RULES,
+    enrichments: ir.Table | None = None,
+    *,
+    cache: bool = True,
+    stage: Stage | None = None,
+) -> JourneyBuild:
     """Group each profile's touchpoints into journeys and compute their facts.
 
     Args:
@@ -129,7 +214,8 @@ def build_journeys(events_with_profile: ir.Table, rules: JourneyRules = DEFAULT_
         grouped = grouped.cache()
         cached.append(grouped)
     spans = grouped.group_by(["journey_id", "profile_id"]).aggregate(
-        start_ms=grouped.start_ms.min(), end_ms=grouped.end_ms.max(),
+        start_ms=grouped.start_ms.min(),
+        end_ms=grouped.end_ms.max(),
         last_contact_key=Dialect.of(grouped).last(grouped.contact_key, grouped.contact_no),
     )
     mapped = map_events(ev, grouped, spans, rules).select(*EVENT_MAP_COLUMNS)
@@ -157,9 +243,9 @@ def build_journeys(events_with_profile: ir.Table, rules: JourneyRules = DEFAULT_
         cached.append(surveys)
 
     facts = journey_facts(contacts, mapped, ev, surveys, enriched, rules, spans)
-    contacts_out = _flags_to_int(
-        contacts, ("assisted", "bot", "resolved", "case_opened")
-    ).select(*CONTACT_COLUMNS)
+    contacts_out = _flags_to_int(contacts, ("assisted", "bot", "resolved", "case_opened")).select(
+        *CONTACT_COLUMNS
+    )
 
     queue_ev = ev.filter(ev.type == "queue_enter").select(
         "event_id", "contact_key", "channel", "queue", "occurred_at", "wait_s"
@@ -169,15 +255,14 @@ def build_journeys(events_with_profile: ir.Table, rules: JourneyRules = DEFAULT_
     # a queue leg belongs to the journey of its contact (a queue_enter is a service event, so
     # its contact is one of the journey contacts): joined on the contact key, not through the
     # millions of rows of the event map
-    owners = grouped.select(a_key=grouped.contact_key, journey_id=grouped.journey_id,
-                            agent_id=grouped.agent_id)
-    legs = queue_ev.inner_join(owners, queue_ev.contact_key == owners.a_key)
-    legs = legs.left_join(
-        aband, [legs.contact_key == aband.contact_key, legs.queue == aband.queue]
+    owners = grouped.select(
+        a_key=grouped.contact_key, journey_id=grouped.journey_id, agent_id=grouped.agent_id
     )
-    legs = legs.mutate(
-        abandoned=legs.n_aband.notnull().ifelse(1, 0).cast("int16")
-    ).select(*LEG_COLUMNS)
+    legs = queue_ev.inner_join(owners, queue_ev.contact_key == owners.a_key)
+    legs = legs.left_join(aband, [legs.contact_key == aband.contact_key, legs.queue == aband.queue])
+    legs = legs.mutate(abandoned=legs.n_aband.notnull().ifelse(1, 0).cast("int16")).select(
+        *LEG_COLUMNS
+    )
     return JourneyBuild(
         events=mapped.select(*EVENT_MAP_COLUMNS),
         contacts=contacts_out,

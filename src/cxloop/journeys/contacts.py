@@ -12,9 +12,24 @@ from cxloop.journeys.rules import JourneyRules
 from cxloop.store.dialect import Dialect
 
 EVENT_INPUT_COLUMNS: tuple[str, ...] = (
-    "event_id", "profile_id", "occurred_at", "channel", "type", "conversation_id", "session_id",
-    "actor", "agent_id", "queue", "duration_s", "wait_s", "csat", "nps", "ces", "value",
-    "attributes", "identifiers",
+    "event_id",
+    "profile_id",
+    "occurred_at",
+    "channel",
+    "type",
+    "conversation_id",
+    "session_id",
+    "actor",
+    "agent_id",
+    "queue",
+    "duration_s",
+    "wait_s",
+    "csat",
+    "nps",
+    "ces",
+    "value",
+    "attributes",
+    "identifiers",
 )
 """Columns :func:`prepare_events` reads: the stored event columns plus ``profile_id``."""
 
@@ -36,9 +51,28 @@ def _flag(cond: ir.BooleanValue) -> ir.IntegerValue:
 
 
 PREPARED_COLUMNS: tuple[str, ...] = (
-    "event_id", "profile_id", "occurred_at", "channel", "type", "actor", "agent_id", "queue",
-    "wait_s", "csat", "nps", "ces", "value", "ts_ms", "contact_key", "role", "follow_on", "page",
-    "is_identify", "signed_in", "call_handle_s", "ivr_depth",
+    "event_id",
+    "profile_id",
+    "occurred_at",
+    "channel",
+    "type",
+    "actor",
+    "agent_id",
+    "queue",
+    "wait_s",
+    "csat",
+    "nps",
+    "ces",
+    "value",
+    "ts_ms",
+    "contact_key",
+    "role",
+    "follow_on",
+    "page",
+    "is_identify",
+    "signed_in",
+    "call_handle_s",
+    "ivr_depth",
 )
 """What :func:`prepare_events` keeps: the JSON attributes and identifier lists are read once
 there, so the builder's cached copy of the events holds no wide text."""
@@ -64,12 +98,10 @@ def prepare_events(events: ir.Table, rules: JourneyRules) -> ir.Table:
         if actor != "*":
             cond = cond & (ev.actor == actor)
         follow_on = follow_on | cond
-    role = (
-        ibis.cases(
-            (ev.type.isin(list(rules.survey_types)), "survey"),
-            (ev.type.isin(list(rules.outcome_types)), "outcome"),
-            else_="interaction",
-        )
+    role = ibis.cases(
+        (ev.type.isin(list(rules.survey_types)), "survey"),
+        (ev.type.isin(list(rules.outcome_types)), "outcome"),
+        else_="interaction",
     )
     # talk + hold + wrap from a call_end's attributes (its duration when they are missing);
     # other events never add to handle time, so their attributes are not parsed
@@ -92,8 +124,9 @@ def prepare_events(events: ir.Table, rules: JourneyRules) -> ir.Table:
         is_identify=ev.type.isin(list(rules.identify_types)),
         signed_in=_has_identifier_type(ev.identifiers, rules.signed_in_identifier_types),
         call_handle_s=(ev.type == "call_end").ifelse(call_handle, no_number),
-        ivr_depth=(ev.type == "ivr_menu").ifelse(json_number_field(ev.attributes, "depth"),
-                                                 no_number),
+        ivr_depth=(ev.type == "ivr_menu").ifelse(
+            json_number_field(ev.attributes, "depth"), no_number
+        ),
     ).select(*PREPARED_COLUMNS)
 
 
@@ -124,10 +157,12 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
         started_at=it.occurred_at.min(),
         ended_at=it.occurred_at.max(),
         events=it.count(),
-        service=(it.type.isin(list(rules.service_types))
-                 | it.page.isin(list(rules.service_pages))).any(),
-        resolved=(it.type.isin(list(rules.resolution_types))
-                  | it.page.isin(list(rules.resolution_pages))).any(),
+        service=(
+            it.type.isin(list(rules.service_types)) | it.page.isin(list(rules.service_pages))
+        ).any(),
+        resolved=(
+            it.type.isin(list(rules.resolution_types)) | it.page.isin(list(rules.resolution_pages))
+        ).any(),
         channel=d.first(it.channel, it.ts_ms),
         assisted=(it.actor == "agent").any(),
         bot=(it.channel == "bot").any(),
@@ -156,15 +191,19 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
     )
     queue_label = agg.queue.re_extract(rules.queue_label_pattern, 1).nullif("")
     channel_label = agg.channel.isin(["web", "app"]).ifelse("self_service", agg.channel)
-    return agg.filter(agg.service & agg.profile_id.notnull()).mutate(
-        # from the first and last time, after aggregation: two aggregates fewer per event
-        start_ms=d.epoch_ms(agg.started_at),
-        end_ms=d.epoch_ms(agg.ended_at),
-        handle_s=handle_s,
-        rule_label=ibis.coalesce(queue_label, channel_label),
-        queue_label=queue_label,
-        bot_contained=_flag(agg.bot & agg.resolved & (agg.handoffs == 0)),
-    ).drop("service", "calls_ended", "call_handle_s", "chat_first_agent_ms", "chat_last_ms")
+    return (
+        agg.filter(agg.service & agg.profile_id.notnull())
+        .mutate(
+            # from the first and last time, after aggregation: two aggregates fewer per event
+            start_ms=d.epoch_ms(agg.started_at),
+            end_ms=d.epoch_ms(agg.ended_at),
+            handle_s=handle_s,
+            rule_label=ibis.coalesce(queue_label, channel_label),
+            queue_label=queue_label,
+            bot_contained=_flag(agg.bot & agg.resolved & (agg.handoffs == 0)),
+        )
+        .drop("service", "calls_ended", "call_handle_s", "chat_first_agent_ms", "chat_last_ms")
+    )
 
 
 def _window_ms(label: ir.StringValue, rules: JourneyRules) -> ir.IntegerValue:
@@ -189,18 +228,29 @@ def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
     prev_label = contacts.rule_label.lag().over(prev)
     marked = contacts.mutate(
         prev_end_ms=prev_end,
-        new_journey=(prev_end.isnull() | prev_resolved.fill_null(False)
-                     | ((contacts.start_ms - prev_end) > _window_ms(prev_label, rules))),
+        new_journey=(
+            prev_end.isnull()
+            | prev_resolved.fill_null(False)
+            | ((contacts.start_ms - prev_end) > _window_ms(prev_label, rules))
+        ),
     )
     numbered = marked.mutate(
-        journey_no=marked.new_journey.ifelse(1, 0).cast("int64").sum().over(
-            ibis.window(group_by=marked.profile_id,
-                        order_by=[marked.start_ms, marked.contact_key], rows=(None, 0))
+        journey_no=marked.new_journey.ifelse(1, 0)
+        .cast("int64")
+        .sum()
+        .over(
+            ibis.window(
+                group_by=marked.profile_id,
+                order_by=[marked.start_ms, marked.contact_key],
+                rows=(None, 0),
+            )
         )
     )
-    in_journey = ibis.window(group_by=[numbered.profile_id, numbered.journey_no],
-                             order_by=[numbered.start_ms, numbered.contact_key])
-    gap_ms = (numbered.start_ms - numbered.prev_end_ms)
+    in_journey = ibis.window(
+        group_by=[numbered.profile_id, numbered.journey_no],
+        order_by=[numbered.start_ms, numbered.contact_key],
+    )
+    gap_ms = numbered.start_ms - numbered.prev_end_ms
     first = numbered.new_journey
     out = numbered.mutate(
         journey_id=numbered.profile_id + "#" + numbered.journey_no.cast("string"),
@@ -215,45 +265,60 @@ def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
     return out.mutate(
         escalated_in=_flag(escalated_in),
         reidentifications=(ibis.greatest(out.identify - 1, 0) + reid_cross.ifelse(1, 0)).cast(
-            "int64"),
+            "int64"
+        ),
         channel_switch=_flag(out.prev_channel.notnull() & (out.prev_channel != out.channel)),
         # a repeat contact: back about the same need after a contact that reached (or queued
         # for) a person — moving on from self-service or a bot is an escalation, not a repeat
-        repeat_in=_flag((~out.new_journey) & out.prev_sought_agent.fill_null(False)
-                        & (out.gap_prev_s <= rules.repeat_window_s)),
+        repeat_in=_flag(
+            (~out.new_journey)
+            & out.prev_sought_agent.fill_null(False)
+            & (out.gap_prev_s <= rules.repeat_window_s)
+        ),
     ).drop("new_journey", "prev_identify", "prev_channel", "prev_end_ms", "prev_sought_agent")
 
 
-def map_events(ev: ir.Table, contacts: ir.Table, journeys: ir.Table,
-               rules: JourneyRules) -> ir.Table:
+def map_events(
+    ev: ir.Table, contacts: ir.Table, journeys: ir.Table, rules: JourneyRules
+) -> ir.Table:
     """``event_id → journey_id`` for every event that belongs to a journey: the events of its
     contacts (surveys and purchases sharing the conversation included) and follow-on events
     without a conversation (a survey, a refund) within ``follow_on_s`` after it."""
     keyed = contacts.select("contact_key", "journey_id")
-    in_contacts = ev.select("event_id", "contact_key").inner_join(keyed, "contact_key").select(
-        "event_id", "journey_id", "contact_key"
+    in_contacts = (
+        ev.select("event_id", "contact_key")
+        .inner_join(keyed, "contact_key")
+        .select("event_id", "journey_id", "contact_key")
     )
     loose = ev.filter(ev.follow_on & ev.profile_id.notnull())
     starts = journeys.select(
-        profile_id=journeys.profile_id, t=journeys.start_ms, kind=ibis.literal(0),
-        jid=journeys.journey_id, event_id=ibis.null("string"),
+        profile_id=journeys.profile_id,
+        t=journeys.start_ms,
+        kind=ibis.literal(0),
+        jid=journeys.journey_id,
+        event_id=ibis.null("string"),
     )
     lone = loose.select(
-        profile_id=loose.profile_id, t=loose.ts_ms, kind=ibis.literal(1),
-        jid=ibis.null("string"), event_id=loose.event_id,
+        profile_id=loose.profile_id,
+        t=loose.ts_ms,
+        kind=ibis.literal(1),
+        jid=ibis.null("string"),
+        event_id=loose.event_id,
     )
     stream = starts.union(lone)
     # journey ids are not ordered, so carry the start time of the latest journey forward and
     # join back on (profile, start)
     start_seen = ibis.cases((stream.kind == 0, stream.t), else_=ibis.null("int64"))
-    w = ibis.window(group_by=stream.profile_id, order_by=[stream.t, stream.kind],
-                    rows=(None, 0))
+    w = ibis.window(group_by=stream.profile_id, order_by=[stream.t, stream.kind], rows=(None, 0))
     carried = stream.mutate(latest_start=start_seen.max().over(w)).filter(
         lambda s: (s.kind == 1) & s.latest_start.notnull()
     )
     ends = journeys.select(
-        j_profile=journeys.profile_id, j_start=journeys.start_ms, j_end=journeys.end_ms,
-        j_id=journeys.journey_id, last_contact=journeys.last_contact_key,
+        j_profile=journeys.profile_id,
+        j_start=journeys.start_ms,
+        j_end=journeys.end_ms,
+        j_id=journeys.journey_id,
+        last_contact=journeys.last_contact_key,
     )
     joined = carried.inner_join(
         ends, [carried.profile_id == ends.j_profile, carried.latest_start == ends.j_start]

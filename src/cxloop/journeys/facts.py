@@ -31,7 +31,8 @@ def event_enrichments(enrichments: ir.Table | None) -> dict[str, ir.Table]:
         return {}
     en = enrichments
     intent = en.filter(en.enricher == "intent").select(
-        "event_id", intent=json_text_field(en.output, "intent"),
+        "event_id",
+        intent=json_text_field(en.output, "intent"),
         confidence=json_number_field(en.output, "confidence").fill_null(1.0),
     )
     intent = intent.group_by("event_id").aggregate(
@@ -43,8 +44,10 @@ def event_enrichments(enrichments: ir.Table | None) -> dict[str, ir.Table]:
     )
     sig = en.filter(en.enricher == "signals")
     signals = sig.group_by("event_id").aggregate(
-        **{name: sig.output.contains(f'"{name}"').any().ifelse(1, 0).cast("int64")
-           for name in EFFORT_SIGNALS}
+        **{
+            name: sig.output.contains(f'"{name}"').any().ifelse(1, 0).cast("int64")
+            for name in EFFORT_SIGNALS
+        }
     )
     return {"intent": intent, "sentiment": sentiment, "signals": signals}
 
@@ -56,11 +59,16 @@ def journey_types(mapped: ir.Table, intents: ir.Table | None, rules: JourneyRule
         return mapped.select(journey_id=mapped.journey_id, intent=ibis.null("string")).limit(0)
     customer = mapped.filter(mapped.actor == "customer")
     j = customer.select("journey_id", "event_id").inner_join(intents, "event_id")
-    j = j.filter(j.intent.notnull() & ~j.intent.isin(list(rules.generic_intents))
-                 & (j.confidence >= rules.min_intent_confidence))
+    j = j.filter(
+        j.intent.notnull()
+        & ~j.intent.isin(list(rules.generic_intents))
+        & (j.confidence >= rules.min_intent_confidence)
+    )
     counts = j.group_by(["journey_id", "intent"]).aggregate(n=j.count(), conf=j.confidence.sum())
-    w = ibis.window(group_by=counts.journey_id,
-                    order_by=[ibis.desc(counts.n), ibis.desc(counts.conf), counts.intent])
+    w = ibis.window(
+        group_by=counts.journey_id,
+        order_by=[ibis.desc(counts.n), ibis.desc(counts.conf), counts.intent],
+    )
     ranked = counts.mutate(rank=ibis.row_number().over(w))
     return ranked.filter(ranked.rank == 0).select("journey_id", "intent")
 
@@ -74,9 +82,15 @@ def contact_sentiment(mapped: ir.Table, sentiment: ir.Table | None) -> ir.Table 
     return j.group_by("contact_key").aggregate(sentiment=j.sentiment.mean())
 
 
-def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: ir.Table,
-                  enriched: dict[str, ir.Table], rules: JourneyRules,
-                  spans: ir.Table) -> ir.Table:
+def journey_facts(
+    contacts: ir.Table,
+    mapped: ir.Table,
+    ev: ir.Table,
+    surveys: ir.Table,
+    enriched: dict[str, ir.Table],
+    rules: JourneyRules,
+    spans: ir.Table,
+) -> ir.Table:
     """One row per journey (see docs/journeys.md for every column). ``spans``: ``journey_id,
     profile_id, end_ms`` per journey, from which the outcomes afterwards are found (so the
     journey facts are not computed a second time for that join)."""
@@ -94,8 +108,7 @@ def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: i
         assisted_contacts=c.count(where=c.assisted),
         bot_contacts=c.count(where=c.bot),
         bot_contained=c.bot_contained.cast("int64").max(),
-        **{f"path_{k}": c.channel.max(where=c.contact_no == k)
-           for k in range(1, PATH_STEPS + 1)},
+        **{f"path_{k}": c.channel.max(where=c.contact_no == k) for k in range(1, PATH_STEPS + 1)},
         first_channel=d.first(c.channel, no),
         last_channel=d.last(c.channel, no),
         channel_switches=c.count(where=c.channel_switch == 1),
@@ -131,8 +144,9 @@ def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: i
     path = path + (agg.contacts > PATH_STEPS).ifelse(">…", "")
     agg = agg.mutate(channel_path=path).drop(*[f"path_{k}" for k in range(1, PATH_STEPS + 1)])
     data_end = ev.ts_ms.max()
-    types = journey_types(mapped.inner_join(ev.select("event_id", "actor"), "event_id"),
-                          enriched.get("intent"), rules)
+    types = journey_types(
+        mapped.inner_join(ev.select("event_id", "actor"), "event_id"), enriched.get("intent"), rules
+    )
     j = agg.left_join(types, "journey_id").drop("journey_id_right")
     label = ibis.coalesce(j.rule_label, j.first_label)
     grace = rules.open_grace_s if rules.open_grace_s is not None else rules.inactivity_s
@@ -151,17 +165,24 @@ def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: i
         first_contact_resolution=_flag(j.first_contact_resolution),
         bot_contained=j.bot_contained.cast("int16"),
         contacts=j.contacts.cast("int64"),
-    ).drop("intent", "rule_label", "first_label", "last_case_open", "last_escalated",
-           "last_abandoned", "resolved_at_ms")
+    ).drop(
+        "intent",
+        "rule_label",
+        "first_label",
+        "last_case_open",
+        "last_escalated",
+        "last_abandoned",
+        "resolved_at_ms",
+    )
 
     # the next journey of the same type and profile starting soon after: a resolution that did
     # not hold, so the journey's need came back
     w = ibis.window(group_by=[j.profile_id, j.journey_type], order_by=[j.start_ms, j.journey_id])
     j = j.mutate(next_start_ms=j.start_ms.lead().over(w))  # one window, read twice below
     came_back = j.next_start_ms.notnull() & (
-        j.next_start_ms - j.end_ms <= int(rules.repeat_window_s * 1000))
-    j = j.mutate(repeat_contact_7d=_flag((j.repeat_contacts > 0) | came_back)).drop(
-        "next_start_ms")
+        j.next_start_ms - j.end_ms <= int(rules.repeat_window_s * 1000)
+    )
+    j = j.mutate(repeat_contact_7d=_flag((j.repeat_contacts > 0) | came_back)).drop("next_start_ms")
 
     j = _add_signals(j, mapped, enriched.get("signals"))
     j = _add_surveys(j, surveys)
@@ -170,12 +191,12 @@ def journey_facts(contacts: ir.Table, mapped: ir.Table, ev: ir.Table, surveys: i
 
 def _add_signals(j: ir.Table, mapped: ir.Table, signals: ir.Table | None) -> ir.Table:
     if signals is None:
-        return j.mutate(effort_signals=ibis.literal(0, type="int64"),
-                        **{f"signal_{s}": ibis.literal(0, type="int64") for s in EFFORT_SIGNALS})
+        return j.mutate(
+            effort_signals=ibis.literal(0, type="int64"),
+            **{f"signal_{s}": ibis.literal(0, type="int64") for s in EFFORT_SIGNALS},
+        )
     m = mapped.select("event_id", "journey_id").inner_join(signals, "event_id")
-    per = m.group_by("journey_id").aggregate(
-        **{f"signal_{s}": m[s].sum() for s in EFFORT_SIGNALS}
-    )
+    per = m.group_by("journey_id").aggregate(**{f"signal_{s}": m[s].sum() for s in EFFORT_SIGNALS})
     out = j.left_join(per, "journey_id").drop("journey_id_right")
     fills = {f"signal_{s}": out[f"signal_{s}"].fill_null(0) for s in EFFORT_SIGNALS}
     out = out.mutate(**fills)
@@ -205,8 +226,12 @@ def _add_outcomes(j: ir.Table, spans: ir.Table, ev: ir.Table, rules: JourneyRule
     )
     spans = spans.select(o_jid=spans.journey_id, s_profile=spans.profile_id, s_end=spans.end_ms)
     hits = spans.inner_join(
-        after, [spans.s_profile == after.o_profile, after.o_ms > spans.s_end,
-                after.o_ms <= spans.s_end + window]
+        after,
+        [
+            spans.s_profile == after.o_profile,
+            after.o_ms > spans.s_end,
+            after.o_ms <= spans.s_end + window,
+        ],
     )
     per = hits.group_by("o_jid").aggregate(
         purchases_90d=hits.count(where=hits.o_type == "purchase"),

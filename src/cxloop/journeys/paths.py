@@ -17,15 +17,22 @@ def _rows(expr: ir.Table) -> list[dict[str, Any]]:
     return list(expr.to_pyarrow().to_pylist())
 
 
-def channel_paths(journeys: ir.Table, contacts: ir.Table, top: int = 15,
-                  max_steps: int = 6) -> dict[str, Any]:
+def channel_paths(
+    journeys: ir.Table, contacts: ir.Table, top: int = 15, max_steps: int = 6
+) -> dict[str, Any]:
     """Top channel sequences, step-by-step transitions (for a Sankey), drop-off (where
     abandoned journeys ended) and re-entry (the contact after one that did not resolve)."""
     j = journeys
-    seqs = j.group_by("channel_path").aggregate(
-        journeys=j.count(), resolved=j.resolved.cast("int64").sum(),
-        abandoned=(j.status == "abandoned").ifelse(1, 0).sum(),
-    ).order_by([ibis.desc("journeys"), "channel_path"]).limit(top)
+    seqs = (
+        j.group_by("channel_path")
+        .aggregate(
+            journeys=j.count(),
+            resolved=j.resolved.cast("int64").sum(),
+            abandoned=(j.status == "abandoned").ifelse(1, 0).sum(),
+        )
+        .order_by([ibis.desc("journeys"), "channel_path"])
+        .limit(top)
+    )
 
     c = contacts.filter(contacts.contact_no <= max_steps)
     w = ibis.window(group_by=c.journey_id, order_by=c.contact_no)
@@ -33,35 +40,50 @@ def channel_paths(journeys: ir.Table, contacts: ir.Table, top: int = 15,
     ends = j.select(e_jid=j.journey_id, status=j.status, last_no=j.contacts)
     c = c.inner_join(ends, c.journey_id == ends.e_jid)
     c = c.mutate(target=c.next_channel.isnull().ifelse("end: " + c.status, c.next_channel))
-    steps = c.group_by(step=c.contact_no, source=c.channel, target=c.target).aggregate(
-        n=c.count()).order_by(["step", ibis.desc("n"), "source", "target"])
+    steps = (
+        c.group_by(step=c.contact_no, source=c.channel, target=c.target)
+        .aggregate(n=c.count())
+        .order_by(["step", ibis.desc("n"), "source", "target"])
+    )
 
     drop = j.group_by(channel=j.last_channel).aggregate(
-        journeys=j.count(), abandoned=(j.status == "abandoned").ifelse(1, 0).sum(),
+        journeys=j.count(),
+        abandoned=(j.status == "abandoned").ifelse(1, 0).sum(),
         escalated=(j.status == "escalated").ifelse(1, 0).sum(),
     )
     drop = drop.mutate(dropoff_rate=drop.abandoned.cast("float64") / drop.journeys).order_by(
-        [ibis.desc("abandoned"), "channel"])
+        [ibis.desc("abandoned"), "channel"]
+    )
 
     later = contacts.filter(contacts.contact_no > 1)
-    prev = contacts.select(p_jid=contacts.journey_id, p_no=contacts.contact_no,
-                           from_channel=contacts.channel, p_resolved=contacts.resolved)
-    re = later.inner_join(prev, [later.journey_id == prev.p_jid,
-                                 later.contact_no == prev.p_no + 1])
-    reentry = re.group_by(["from_channel", "channel"]).aggregate(
-        contacts=re.count(),
-        within_escalation=re.escalated_in.cast("int64").sum(),
-        median_gap_s=re.gap_prev_s.median(),
-    ).rename(to_channel="channel").order_by([ibis.desc("contacts"), "from_channel",
-                                             "to_channel"])
+    prev = contacts.select(
+        p_jid=contacts.journey_id,
+        p_no=contacts.contact_no,
+        from_channel=contacts.channel,
+        p_resolved=contacts.resolved,
+    )
+    re = later.inner_join(prev, [later.journey_id == prev.p_jid, later.contact_no == prev.p_no + 1])
+    reentry = (
+        re.group_by(["from_channel", "channel"])
+        .aggregate(
+            contacts=re.count(),
+            within_escalation=re.escalated_in.cast("int64").sum(),
+            median_gap_s=re.gap_prev_s.median(),
+        )
+        .rename(to_channel="channel")
+        .order_by([ibis.desc("contacts"), "from_channel", "to_channel"])
+    )
     return {
-        "sequences": _rows(seqs), "transitions": _rows(steps), "dropoff": _rows(drop),
+        "sequences": _rows(seqs),
+        "transitions": _rows(steps),
+        "dropoff": _rows(drop),
         "reentry": _rows(reentry),
     }
 
 
-def sankey_html(transitions: list[dict[str, Any]], path: Path,
-                title: str = "Customer journeys across channels") -> Path:
+def sankey_html(
+    transitions: list[dict[str, Any]], path: Path, title: str = "Customer journeys across channels"
+) -> Path:
     """A Plotly Sankey of step-by-step channel transitions, as a self-contained HTML file."""
     import plotly.graph_objects as go
 
@@ -83,17 +105,20 @@ def sankey_html(transitions: list[dict[str, Any]], path: Path,
         src.append(a)
         dst.append(b)
         val.append(int(t["n"]))
-    fig = go.Figure(go.Sankey(
-        node={"label": labels, "pad": 12, "thickness": 14},
-        link={"source": src, "target": dst, "value": val},
-    ))
+    fig = go.Figure(
+        go.Sankey(
+            node={"label": labels, "pad": 12, "thickness": 14},
+            link={"source": src, "target": dst, "value": val},
+        )
+    )
     fig.update_layout(title_text=title, font_size=11)
     fig.write_html(str(path), include_plotlyjs=True, full_html=True)
     return path
 
 
-def friction_ranking(journeys: ir.Table, contacts: ir.Table,
-                     top: int = 20) -> dict[str, list[dict[str, Any]]]:
+def friction_ranking(
+    journeys: ir.Table, contacts: ir.Table, top: int = 20
+) -> dict[str, list[dict[str, Any]]]:
     """Journey types and steps (journey type × contact channel) ranked by friction load.
 
     Per journey (or contact) four friction hits are counted: a repeat contact, abandonment,
@@ -109,14 +134,23 @@ def friction_ranking(journeys: ir.Table, contacts: ir.Table,
         h_negative=(j.sentiment_end.fill_null(0.0) < NEGATIVE_SENTIMENT).ifelse(1.0, 0.0),
     )
     types = hits.group_by("journey_type").aggregate(
-        journeys=hits.count(), repeat_rate=hits.h_repeat.mean(),
-        abandonment_rate=hits.h_abandon.mean(), reidentification_rate=hits.h_reid.mean(),
+        journeys=hits.count(),
+        repeat_rate=hits.h_repeat.mean(),
+        abandonment_rate=hits.h_abandon.mean(),
+        reidentification_rate=hits.h_reid.mean(),
         negative_rate=hits.h_negative.mean(),
     )
-    types = types.mutate(friction_index=types.repeat_rate + types.abandonment_rate
-                         + types.reidentification_rate + types.negative_rate)
-    types = types.mutate(friction_load=types.friction_index * types.journeys).order_by(
-        [ibis.desc("friction_load"), "journey_type"]).limit(top)
+    types = types.mutate(
+        friction_index=types.repeat_rate
+        + types.abandonment_rate
+        + types.reidentification_rate
+        + types.negative_rate
+    )
+    types = (
+        types.mutate(friction_load=types.friction_index * types.journeys)
+        .order_by([ibis.desc("friction_load"), "journey_type"])
+        .limit(top)
+    )
 
     c = contacts
     jt = j.select(t_jid=j.journey_id, journey_type=j.journey_type)
@@ -128,12 +162,21 @@ def friction_ranking(journeys: ir.Table, contacts: ir.Table,
         h_negative=(c.sentiment.fill_null(0.0) < NEGATIVE_SENTIMENT).ifelse(1.0, 0.0),
     )
     steps = ch.group_by(["journey_type", "channel"]).aggregate(
-        contacts=ch.count(), repeat_rate=ch.h_repeat.mean(),
-        abandonment_rate=ch.h_abandon.mean(), reidentification_rate=ch.h_reid.mean(),
+        contacts=ch.count(),
+        repeat_rate=ch.h_repeat.mean(),
+        abandonment_rate=ch.h_abandon.mean(),
+        reidentification_rate=ch.h_reid.mean(),
         negative_rate=ch.h_negative.mean(),
     )
-    steps = steps.mutate(friction_index=steps.repeat_rate + steps.abandonment_rate
-                         + steps.reidentification_rate + steps.negative_rate)
-    steps = steps.mutate(friction_load=steps.friction_index * steps.contacts).order_by(
-        [ibis.desc("friction_load"), "journey_type", "channel"]).limit(top)
+    steps = steps.mutate(
+        friction_index=steps.repeat_rate
+        + steps.abandonment_rate
+        + steps.reidentification_rate
+        + steps.negative_rate
+    )
+    steps = (
+        steps.mutate(friction_load=steps.friction_index * steps.contacts)
+        .order_by([ibis.desc("friction_load"), "journey_type", "channel"])
+        .limit(top)
+    )
     return {"journey_types": _rows(types), "steps": _rows(steps)}

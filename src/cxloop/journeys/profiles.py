@@ -18,8 +18,9 @@ class ProfilesMissing(RuntimeError):
 def with_profiles(events: ir.Table, event_profiles: ir.Table) -> ir.Table:
     """Events joined to ``event_profiles`` (``event_id, profile_id``); events without a
     profile keep a null ``profile_id``."""
-    ep = event_profiles.select(ep_event=event_profiles.event_id,
-                               profile_id=event_profiles.profile_id)
+    ep = event_profiles.select(
+        ep_event=event_profiles.event_id, profile_id=event_profiles.profile_id
+    )
     joined = events.left_join(ep, events.event_id == ep.ep_event)
     return joined.select(*EVENT_INPUT_COLUMNS)
 
@@ -45,8 +46,7 @@ def truth_profiles(events: ir.Table, truth_dir: Path) -> ir.Table:
     for testing journeys in isolation from identity resolution."""
     backend: Any = events._find_backend()
     identities = backend.read_csv(str(truth_dir / "identities.csv"))
-    mapping = identities.select(identifier=identities.identifier,
-                                profile_id=identities.person_id)
+    mapping = identities.select(identifier=identities.identifier, profile_id=identities.person_id)
     return profiles_from_identifiers(events, mapping)
 
 

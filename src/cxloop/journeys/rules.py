@@ -52,8 +52,19 @@ class JourneyRules:
     """
 
     service_types: tuple[str, ...] = (
-        "search", "faq_view", "message", "call_start", "ivr_menu", "queue_enter", "abandon",
-        "transfer", "handoff", "case_opened", "case_resolved", "email_received", "email_sent",
+        "search",
+        "faq_view",
+        "message",
+        "call_start",
+        "ivr_menu",
+        "queue_enter",
+        "abandon",
+        "transfer",
+        "handoff",
+        "case_opened",
+        "case_resolved",
+        "email_received",
+        "email_sent",
     )
     service_pages: tuple[str, ...] = ("/contact", "/help/solved", "/password/reset/done")
     resolution_types: tuple[str, ...] = ("case_resolved",)
@@ -61,12 +72,20 @@ class JourneyRules:
     identify_types: tuple[str, ...] = ("auth", "login")
     signed_in_identifier_types: tuple[str, ...] = ("customer_id",)
     follow_on: tuple[tuple[str, str], ...] = (
-        ("survey_response", "*"), ("refund", "system"), ("purchase", "system"),
+        ("survey_response", "*"),
+        ("refund", "system"),
+        ("purchase", "system"),
     )
     survey_types: tuple[str, ...] = ("survey_response",)
     outcome_types: tuple[str, ...] = ("purchase", "refund", "churn", "signup")
     generic_intents: tuple[str, ...] = (
-        "thanks", "unknown", "speak_to_agent", "greeting", "other", "oos", "out_of_scope",
+        "thanks",
+        "unknown",
+        "speak_to_agent",
+        "greeting",
+        "other",
+        "oos",
+        "out_of_scope",
     )
     inactivity_s: float = 5 * DAY_S
     inactivity_by_type: dict[str, float] = field(default_factory=dict)

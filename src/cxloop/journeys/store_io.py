@@ -14,7 +14,11 @@ from cxloop.journeys.build import JourneyBuild, Stage
 from cxloop.store import Store
 
 JOURNEY_TABLES: tuple[str, ...] = (
-    "journey_events", "journey_contacts", "journeys", "journey_queue_legs", "journey_surveys",
+    "journey_events",
+    "journey_contacts",
+    "journeys",
+    "journey_queue_legs",
+    "journey_surveys",
 )
 """Tables ``cxloop journeys build`` writes (and replaces on every build)."""
 
@@ -53,8 +57,9 @@ def _swap_in(backend: Any, names: list[str]) -> None:
     """Replace every ``name`` by ``name__next`` in one transaction, so readers see either the
     previous build or this one, never a mix (one multi-statement script: DuckDB and PostgreSQL
     both run DDL inside a transaction)."""
-    renames = [f"DROP TABLE IF EXISTS {n}; ALTER TABLE {n}{STAGING_SUFFIX} RENAME TO {n}"
-               for n in names]
+    renames = [
+        f"DROP TABLE IF EXISTS {n}; ALTER TABLE {n}{STAGING_SUFFIX} RENAME TO {n}" for n in names
+    ]
     try:
         _close(backend, backend.raw_sql("BEGIN; " + "; ".join(renames) + "; COMMIT"))
     except Exception:
@@ -78,8 +83,9 @@ def stage_into(store: Store) -> Stage:
     return stage
 
 
-def save_build(store: Store, build: JourneyBuild,
-               progress: Callable[[str], Any] | None = None) -> dict[str, int]:
+def save_build(
+    store: Store, build: JourneyBuild, progress: Callable[[str], Any] | None = None
+) -> dict[str, int]:
     """Materialize every output of ``build`` inside the engine (no round trip through Python)
     and replace the stored tables all at once; returns row counts per table.
 

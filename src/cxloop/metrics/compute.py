@@ -13,13 +13,22 @@ import ibis.expr.types as ir
 from cxloop.metrics.definitions import METRICS, Base, Metric
 
 DIMENSIONS: tuple[str, ...] = (
-    "overall", "channel", "journey_type", "segment", "agent", "queue", "day", "week",
+    "overall",
+    "channel",
+    "journey_type",
+    "segment",
+    "agent",
+    "queue",
+    "day",
+    "week",
 )
 """What ``cxloop metrics --by`` groups by. ``segment`` is the profile's segment (see
 :func:`cxloop.metrics.segments_from_customer_ids`); rows without one are ``unknown``."""
 
 STORED_TABLES: dict[Base, str] = {
-    "journeys": "journeys", "contacts": "journey_contacts", "legs": "journey_queue_legs",
+    "journeys": "journeys",
+    "contacts": "journey_contacts",
+    "legs": "journey_queue_legs",
     "surveys": "journey_surveys",
 }
 
@@ -38,10 +47,13 @@ class FactTables:
     @classmethod
     def from_backend(cls, backend: Any, segments: ir.Table | None = None) -> FactTables:
         """The stored tables written by ``cxloop journeys build``."""
-        return cls(journeys=backend.table(STORED_TABLES["journeys"]),
-                   contacts=backend.table(STORED_TABLES["contacts"]),
-                   legs=backend.table(STORED_TABLES["legs"]),
-                   surveys=backend.table(STORED_TABLES["surveys"]), segments=segments)
+        return cls(
+            journeys=backend.table(STORED_TABLES["journeys"]),
+            contacts=backend.table(STORED_TABLES["contacts"]),
+            legs=backend.table(STORED_TABLES["legs"]),
+            surveys=backend.table(STORED_TABLES["surveys"]),
+            segments=segments,
+        )
 
 
 def _time_dims(ts: ir.TimestampValue) -> dict[str, ir.Value]:
@@ -51,7 +63,9 @@ def _time_dims(ts: ir.TimestampValue) -> dict[str, ir.Value]:
 def _journey_dims(f: FactTables) -> ir.Table:
     j = f.journeys
     dims = j.select(
-        d_jid=j.journey_id, g_journey_type=j.journey_type, d_profile=j.profile_id,
+        d_jid=j.journey_id,
+        g_journey_type=j.journey_type,
+        d_profile=j.profile_id,
     )
     if f.segments is not None:
         seg = f.segments.select(s_profile=f.segments.profile_id, g_segment=f.segments.segment)
@@ -68,22 +82,35 @@ def base_table(f: FactTables, base: Base) -> ir.Table:
     dims = _journey_dims(f)
     if base == "journeys":
         j = f.journeys
-        t = j.mutate(g_channel=j.first_channel, g_agent=j.first_agent_id,
-                     g_queue=j.first_queue, **_time_dims(j.started_at))
+        t = j.mutate(
+            g_channel=j.first_channel,
+            g_agent=j.first_agent_id,
+            g_queue=j.first_queue,
+            **_time_dims(j.started_at),
+        )
         t = t.inner_join(dims.drop("g_journey_type"), t.journey_id == dims.d_jid)
         return t.mutate(g_journey_type=t.journey_type)
     if base == "contacts":
         c = f.contacts
-        t = c.mutate(g_channel=c.channel, g_agent=c.agent_id, g_queue=c.queue,
-                     **_time_dims(c.started_at))
+        t = c.mutate(
+            g_channel=c.channel, g_agent=c.agent_id, g_queue=c.queue, **_time_dims(c.started_at)
+        )
     elif base == "legs":
         leg = f.legs
-        t = leg.mutate(g_channel=leg.channel, g_agent=leg.agent_id, g_queue=leg.queue,
-                       **_time_dims(leg.occurred_at))
+        t = leg.mutate(
+            g_channel=leg.channel,
+            g_agent=leg.agent_id,
+            g_queue=leg.queue,
+            **_time_dims(leg.occurred_at),
+        )
     else:
         s = f.surveys
-        c = f.contacts.select(k=f.contacts.contact_key, g_channel=f.contacts.channel,
-                              g_agent=f.contacts.agent_id, g_queue=f.contacts.queue)
+        c = f.contacts.select(
+            k=f.contacts.contact_key,
+            g_channel=f.contacts.channel,
+            g_agent=f.contacts.agent_id,
+            g_queue=f.contacts.queue,
+        )
         t = s.left_join(c, s.contact_key == c.k).drop("k")
         t = t.mutate(**_time_dims(t.occurred_at))
     return t.inner_join(dims, t.journey_id == dims.d_jid)
@@ -95,8 +122,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def compute_metrics(f: FactTables, by: str = "overall",
-                    names: list[str] | None = None) -> list[dict[str, Any]]:
+def compute_metrics(
+    f: FactTables, by: str = "overall", names: list[str] | None = None
+) -> list[dict[str, Any]]:
     """Every metric (or ``names``) overall or by a dimension.
 
     Returns:
@@ -107,15 +135,15 @@ def compute_metrics(f: FactTables, by: str = "overall",
     return compute_metrics_by(f, [by], names)[by]
 
 
-def compute_metrics_by(f: FactTables, bys: list[str] | tuple[str, ...],
-                       names: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+def compute_metrics_by(
+    f: FactTables, bys: list[str] | tuple[str, ...], names: list[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """:func:`compute_metrics` for several dimensions at once: one query per fact table, the
     rows of each dimension stacked (``UNION ALL``) and grouped by dimension and group, instead
     of one query per dimension and table."""
     unknown = [by for by in bys if by not in DIMENSIONS]
     if unknown:
-        raise ValueError(f"cannot break metrics down by {unknown[0]!r}; choose one of "
-                         f"{DIMENSIONS}")
+        raise ValueError(f"cannot break metrics down by {unknown[0]!r}; choose one of {DIMENSIONS}")
     chosen = [m for m in METRICS if names is None or m.name in names]
     out: dict[str, list[dict[str, Any]]] = {by: [] for by in bys}
     for base in ("surveys", "journeys", "contacts", "legs"):
@@ -128,10 +156,13 @@ def compute_metrics_by(f: FactTables, bys: list[str] | tuple[str, ...],
         for i, m in enumerate(ms):
             per_row[f"e{i}"] = m.eligible(t)
             per_row[f"x{i}"] = m.value(t)
-        stacked = ibis.union(*[
-            t.select(d_by=ibis.literal(by), group=t[f"g_{by}"].cast("string"), **per_row)
-            for by in dict.fromkeys(bys)
-        ], distinct=False)
+        stacked = ibis.union(
+            *[
+                t.select(d_by=ibis.literal(by), group=t[f"g_{by}"].cast("string"), **per_row)
+                for by in dict.fromkeys(bys)
+            ],
+            distinct=False,
+        )
         aggs: dict[str, Any] = {}
         for i, m in enumerate(ms):
             ok = stacked[f"e{i}"]
@@ -147,16 +178,16 @@ def compute_metrics_by(f: FactTables, bys: list[str] | tuple[str, ...],
                 n = int(r[f"n{i}"] or 0)
                 if n == 0 and by != "overall":
                     continue  # a group with no eligible rows has no value, only noise
-                out[by].append(_metric_row(m, r["group"], n, r.get(f"s{i}"), r.get(f"v{i}"),
-                                           by))
+                out[by].append(_metric_row(m, r["group"], n, r.get(f"s{i}"), r.get(f"v{i}"), by))
     order = {m.name: k for k, m in enumerate(METRICS)}
     for rows in out.values():
         rows.sort(key=lambda r: (order[r["metric"]], str(r["group"])))
     return out
 
 
-def _metric_row(m: Metric, group: Any, n: int, total: Any, quantile: Any,
-                by: str) -> dict[str, Any]:
+def _metric_row(
+    m: Metric, group: Any, n: int, total: Any, quantile: Any, by: str
+) -> dict[str, Any]:
     if m.kind == "quantile":
         value = _clean(quantile) if n else None
         numerator = None
@@ -164,22 +195,33 @@ def _metric_row(m: Metric, group: Any, n: int, total: Any, quantile: Any,
         numerator = float(total) if total is not None else 0.0
         value = m.scale * numerator / n if n else None
     return {
-        "metric": m.name, "label": m.label, "unit": m.unit,
+        "metric": m.name,
+        "label": m.label,
+        "unit": m.unit,
         "grain": "journey" if m.base == "journeys" else "touchpoint",
-        "by": by, "group": group if group is not None else "unknown",
+        "by": by,
+        "group": group if group is not None else "unknown",
         "value": None if value is None else round(float(value), 6),
-        "numerator": numerator, "denominator": n,
+        "numerator": numerator,
+        "denominator": n,
     }
 
 
 CASCADE_KPIS: tuple[str, ...] = (
-    "fcr", "repeat_contact_rate", "reidentification_rate", "ttr_median", "abandonment", "asa",
-    "transfer_rate", "contacts_per_journey",
+    "fcr",
+    "repeat_contact_rate",
+    "reidentification_rate",
+    "ttr_median",
+    "abandonment",
+    "asa",
+    "transfer_rate",
+    "contacts_per_journey",
 )
 
 
-def metric_cascade(f: FactTables, top: str | None = None,
-                   computed: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+def metric_cascade(
+    f: FactTables, top: str | None = None, computed: dict[str, list[dict[str, Any]]] | None = None
+) -> dict[str, Any]:
     """The top line (NPS when surveys hold NPS answers, else CSAT) → each journey type's top
     line and share → that type's operational KPIs.
 
@@ -204,23 +246,39 @@ def metric_cascade(f: FactTables, top: str | None = None,
         volume = ms.get("fcr", {}).get("denominator", 0)
         n = int(t["denominator"]) if t else 0
         value = t["value"] if t else None
-        impact = (n / answers * (value - top_all["value"])
-                  if value is not None and top_all["value"] is not None else None)
-        types.append({
-            "journey_type": name, "journeys": volume, "answers": n, top: value,
-            "impact": None if impact is None else round(impact, 4),
-            "kpis": {k: ms[k]["value"] for k in CASCADE_KPIS if k in ms},
-        })
-    types.sort(key=lambda x: (x["impact"] if x["impact"] is not None else 0.0,
-                              -x["journeys"]))
-    return {"top_line": top, "value": top_all["value"], "answers": top_all["denominator"],
-            "kpis": {k: overall[k]["value"] for k in CASCADE_KPIS if k in overall},
-            "journey_types": types}
+        impact = (
+            n / answers * (value - top_all["value"])
+            if value is not None and top_all["value"] is not None
+            else None
+        )
+        types.append(
+            {
+                "journey_type": name,
+                "journeys": volume,
+                "answers": n,
+                top: value,
+                "impact": None if impact is None else round(impact, 4),
+                "kpis": {k: ms[k]["value"] for k in CASCADE_KPIS if k in ms},
+            }
+        )
+    types.sort(key=lambda x: (x["impact"] if x["impact"] is not None else 0.0, -x["journeys"]))
+    return {
+        "top_line": top,
+        "value": top_all["value"],
+        "answers": top_all["denominator"],
+        "kpis": {k: overall[k]["value"] for k in CASCADE_KPIS if k in overall},
+        "journey_types": types,
+    }
 
 
-def segments_from_customer_ids(backend: Any, events: ir.Table, event_map: ir.Table,
-                               journeys: ir.Table, customers: ir.Table,
-                               column: str = "segment") -> ir.Table:
+def segments_from_customer_ids(
+    backend: Any,
+    events: ir.Table,
+    event_map: ir.Table,
+    journeys: ir.Table,
+    customers: ir.Table,
+    column: str = "segment",
+) -> ir.Table:
     """``profile_id, segment`` from a customer table keyed by ``customer_id`` (e.g. a CRM
     export with ``segment`` or ``tier``): a profile takes the segment of the customer numbers
     its journeys' events carry."""
@@ -232,8 +290,9 @@ def segments_from_customer_ids(backend: Any, events: ir.Table, event_map: ir.Tab
     jp = journeys.select(jid=journeys.journey_id, profile_id=journeys.profile_id)
     linked = ids.inner_join(m, "event_id").inner_join(jp, m.journey_id == jp.jid)
     pairs = linked.select("customer_id", "profile_id").distinct()
-    cust = customers.select(c_id=customers.customer_id.cast("string"),
-                            segment=customers[column].cast("string"))
+    cust = customers.select(
+        c_id=customers.customer_id.cast("string"), segment=customers[column].cast("string")
+    )
     cust = cust.filter(cust.c_id.notnull() & cust.segment.notnull()).distinct()
     joined = pairs.inner_join(cust, pairs.customer_id == cust.c_id)
     return joined.group_by("profile_id").aggregate(segment=joined.segment.min())

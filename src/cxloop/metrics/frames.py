@@ -19,8 +19,9 @@ FRAME_METRICS: tuple[str, ...] = ("csat", "nps", "ces", "fcr")
 """Metrics whose definitions read only columns a journey-facts frame has."""
 
 
-def frame_metrics(frame: pd.DataFrame, names: Sequence[str] = FRAME_METRICS,
-                  by: str | None = None) -> pd.DataFrame:
+def frame_metrics(
+    frame: pd.DataFrame, names: Sequence[str] = FRAME_METRICS, by: str | None = None
+) -> pd.DataFrame:
     """Each metric in ``names`` over the rows of ``frame`` (overall, or per value of ``by``),
     with its denominator as ``<name>_n`` so results can be combined without averaging averages.
 

@@ -27,7 +27,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from cxloop.schema.identifiers import IdentifierError, normalize_identifier
 
 CHANNELS: tuple[str, ...] = (
-    "web", "app", "chat", "bot", "ivr", "voice", "email", "sms", "social", "survey", "store",
+    "web",
+    "app",
+    "chat",
+    "bot",
+    "ivr",
+    "voice",
+    "email",
+    "sms",
+    "social",
+    "survey",
+    "store",
     "other",
 )
 """Every channel cxloop knows; an event on any other channel is rejected."""
@@ -36,10 +46,30 @@ ACTORS: tuple[str, ...] = ("customer", "bot", "agent", "system")
 """Who produced the event."""
 
 EVENT_TYPES: tuple[str, ...] = (
-    "page_view", "search", "faq_view", "message", "call_start", "call_end", "ivr_menu",
-    "queue_enter", "queue_exit", "abandon", "transfer", "handoff", "auth", "survey_response",
-    "purchase", "refund", "case_opened", "case_resolved", "email_sent", "email_received",
-    "login", "churn", "signup", "other",
+    "page_view",
+    "search",
+    "faq_view",
+    "message",
+    "call_start",
+    "call_end",
+    "ivr_menu",
+    "queue_enter",
+    "queue_exit",
+    "abandon",
+    "transfer",
+    "handoff",
+    "auth",
+    "survey_response",
+    "purchase",
+    "refund",
+    "case_opened",
+    "case_resolved",
+    "email_sent",
+    "email_received",
+    "login",
+    "churn",
+    "signup",
+    "other",
 )
 """Event types the later stages interpret. Other non-empty types are stored as they come."""
 
@@ -50,7 +80,17 @@ MAX_TEXT_BYTES = 1_000_000
 """Longest text stored for one event (bytes of UTF-8). Longer texts are rejected, not cut."""
 
 Channel = Literal[
-    "web", "app", "chat", "bot", "ivr", "voice", "email", "sms", "social", "survey", "store",
+    "web",
+    "app",
+    "chat",
+    "bot",
+    "ivr",
+    "voice",
+    "email",
+    "sms",
+    "social",
+    "survey",
+    "store",
     "other",
 ]
 Actor = Literal["customer", "bot", "agent", "system"]

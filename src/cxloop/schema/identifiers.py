@@ -20,7 +20,13 @@ from collections.abc import Iterable
 import phonenumbers
 
 IDENTIFIER_TYPES: tuple[str, ...] = (
-    "customer_id", "account", "email", "phone", "cookie", "device", "social",
+    "customer_id",
+    "account",
+    "email",
+    "phone",
+    "cookie",
+    "device",
+    "social",
 )
 """The built-in identifier types; ``external:<name>`` is accepted for any source system."""
 
@@ -102,8 +108,7 @@ def _calling_code_rules() -> dict[str, tuple[frozenset[int], re.Pattern[str] | N
             continue
         lengths = frozenset(meta.general_desc.possible_length or ())
         pattern = meta.national_prefix_for_parsing
-        rules[str(code)] = (lengths, re.compile(pattern) if pattern else None,
-                            meta.national_prefix)
+        rules[str(code)] = (lengths, re.compile(pattern) if pattern else None, meta.national_prefix)
     return rules
 
 
@@ -123,9 +128,12 @@ def fast_e164(raw: str) -> str | None:
         if code in rules:
             lengths, prefix_pattern, prefix = rules[code]
             national = digits[size:]
-            if (len(national) not in lengths or national.startswith("0")
-                    or (prefix and national.startswith(prefix))
-                    or (prefix_pattern is not None and prefix_pattern.match(national))):
+            if (
+                len(national) not in lengths
+                or national.startswith("0")
+                or (prefix and national.startswith(prefix))
+                or (prefix_pattern is not None and prefix_pattern.match(national))
+            ):
                 return None
             return f"+{code}{national}"
     return None

@@ -47,9 +47,18 @@ TIER_WEIGHTS = np.array([0.6, 0.3, 0.1])
 SEGMENTS: tuple[str, ...] = ("consumer", "small_business")
 
 INTENTS: tuple[str, ...] = (
-    "billing_dispute", "password_reset", "order_status", "delivery_problem", "refund",
-    "cancel_service", "plan_upgrade", "technical_fault", "address_change", "payment_failure",
-    "new_account", "complaint",
+    "billing_dispute",
+    "password_reset",
+    "order_status",
+    "delivery_problem",
+    "refund",
+    "cancel_service",
+    "plan_upgrade",
+    "technical_fault",
+    "address_change",
+    "payment_failure",
+    "new_account",
+    "complaint",
 )
 """The customer needs that start a journey."""
 
@@ -71,7 +80,13 @@ INTENT_DIFFICULTY = np.array(
 
 # queue groups; the intent's "right" group and the misroute / escalation target
 QUEUE_GROUPS: tuple[str, ...] = (
-    "billing", "orders", "tech", "sales", "retention", "general", "escalations",
+    "billing",
+    "orders",
+    "tech",
+    "sales",
+    "retention",
+    "general",
+    "escalations",
 )
 INTENT_GROUP = np.array([0, 2, 1, 1, 0, 4, 3, 2, 5, 0, 3, 4], dtype=np.int16)
 GENERAL_GROUP = 5
@@ -115,15 +130,43 @@ REPEAT_CONTACT = np.array([0.05, 0.05, 0.20, 0.50, 0.12, 0.08])
 """Channel of a repeat contact days after an unresolved assisted contact."""
 
 CHANNELS_USED: tuple[str, ...] = (
-    "web", "app", "chat", "bot", "ivr", "voice", "email", "sms", "social", "survey", "store",
+    "web",
+    "app",
+    "chat",
+    "bot",
+    "ivr",
+    "voice",
+    "email",
+    "sms",
+    "social",
+    "survey",
+    "store",
     "other",
 )
 CH = {name: i for i, name in enumerate(CHANNELS_USED)}
 
 EVENT_TYPES_USED: tuple[str, ...] = (
-    "page_view", "search", "faq_view", "message", "call_start", "call_end", "ivr_menu",
-    "queue_enter", "abandon", "transfer", "handoff", "auth", "survey_response", "purchase",
-    "refund", "case_opened", "case_resolved", "email_sent", "email_received", "login", "churn",
+    "page_view",
+    "search",
+    "faq_view",
+    "message",
+    "call_start",
+    "call_end",
+    "ivr_menu",
+    "queue_enter",
+    "abandon",
+    "transfer",
+    "handoff",
+    "auth",
+    "survey_response",
+    "purchase",
+    "refund",
+    "case_opened",
+    "case_resolved",
+    "email_sent",
+    "email_received",
+    "login",
+    "churn",
 )
 ET = {name: i for i, name in enumerate(EVENT_TYPES_USED)}
 
@@ -132,9 +175,20 @@ AC = {name: i for i, name in enumerate(ACTORS_USED)}
 
 # ---------------------------------------------------------------- text roles
 TEXT_ROLES: tuple[str, ...] = (
-    "search_query", "ivr_utterance", "customer_open", "customer_detail", "customer_repeat",
-    "customer_human", "customer_close", "bot_reply", "agent_greet", "agent_ask", "agent_resolve",
-    "agent_pending", "email_followup", "survey_verbatim",
+    "search_query",
+    "ivr_utterance",
+    "customer_open",
+    "customer_detail",
+    "customer_repeat",
+    "customer_human",
+    "customer_close",
+    "bot_reply",
+    "agent_greet",
+    "agent_ask",
+    "agent_resolve",
+    "agent_pending",
+    "email_followup",
+    "survey_verbatim",
 )
 TR = {name: i for i, name in enumerate(TEXT_ROLES)}
 CUSTOMER_ROLES = np.array(
@@ -143,19 +197,48 @@ CUSTOMER_ROLES = np.array(
 
 # ---------------------------------------------------------------- attributes
 ATTR_KINDS: tuple[str, ...] = (
-    "none", "page", "ivr_menu", "call_end", "transfer", "auth", "survey", "purchase", "churn",
-    "case", "handoff", "login",
+    "none",
+    "page",
+    "ivr_menu",
+    "call_end",
+    "transfer",
+    "auth",
+    "survey",
+    "purchase",
+    "churn",
+    "case",
+    "handoff",
+    "login",
 )
 AK = {name: i for i, name in enumerate(ATTR_KINDS)}
 
 PAGES: tuple[str, ...] = (
-    "/", "/search", "/help", "/help/article", "/account", "/orders", "/billing", "/contact",
-    "/products", "/checkout", "/password/reset", "/password/reset/done", "/plans", "/help/solved",
+    "/",
+    "/search",
+    "/help",
+    "/help/article",
+    "/account",
+    "/orders",
+    "/billing",
+    "/contact",
+    "/products",
+    "/checkout",
+    "/password/reset",
+    "/password/reset/done",
+    "/plans",
+    "/help/solved",
 )
 PG = {name: i for i, name in enumerate(PAGES)}
 
 IVR_MENUS: tuple[str, ...] = (
-    "main", "billing", "orders", "technical", "sales", "account", "other", "speak_to_agent",
+    "main",
+    "billing",
+    "orders",
+    "technical",
+    "sales",
+    "account",
+    "other",
+    "speak_to_agent",
 )
 AUTH_METHODS: tuple[str, ...] = ("account_number", "date_of_birth", "security_question", "otp_sms")
 LOGIN_METHODS: tuple[str, ...] = ("password", "otp_sms", "social_account")

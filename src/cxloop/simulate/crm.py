@@ -17,8 +17,20 @@ from cxloop.simulate.names import NICKNAMES, STREET_ABBREVIATIONS, ascii_fold
 from cxloop.simulate.people import Population
 
 CRM_COLUMNS: tuple[str, ...] = (
-    "record_id", "source_system", "customer_id", "first_name", "last_name", "date_of_birth",
-    "address", "city", "postcode", "country", "email", "phone", "tier", "segment",
+    "record_id",
+    "source_system",
+    "customer_id",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "address",
+    "city",
+    "postcode",
+    "country",
+    "email",
+    "phone",
+    "tier",
+    "segment",
     "preferred_language",
 )
 
@@ -29,15 +41,17 @@ def _typo(word: str, r: float) -> str:
         return word
     pos = 1 + int(r * (len(word) - 2))
     if r < 0.5:
-        return word[:pos] + word[pos + 1] + word[pos] + word[pos + 2:]
-    return word[:pos] + word[pos + 1:]
+        return word[:pos] + word[pos + 1] + word[pos] + word[pos + 2 :]
+    return word[:pos] + word[pos + 1 :]
 
 
 def _apply(values: np.ndarray, mask: np.ndarray, fn: object, r: np.ndarray) -> None:
     """Apply a per-value damage function to the masked rows only (a few % of records)."""
     idx = np.flatnonzero(mask)
-    values[idx] = [fn(v, x) if isinstance(v, str) else v  # type: ignore[operator]
-                   for v, x in zip(values[idx], r[idx], strict=True)]
+    values[idx] = [
+        fn(v, x) if isinstance(v, str) else v  # type: ignore[operator]
+        for v, x in zip(values[idx], r[idx], strict=True)
+    ]
 
 
 def _abbreviate(address: str, _: float) -> str:
@@ -52,16 +66,22 @@ def _strip_accents(name: str, _: float) -> str:
     return folded[:1].upper() + folded[1:] if folded else name
 
 
-def generate_crm(pop: Population, seed: int, rng: np.random.Generator) -> tuple[pd.DataFrame,
-                                                                              np.ndarray]:
+def generate_crm(
+    pop: Population, seed: int, rng: np.random.Generator
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The CRM extract (columns :data:`CRM_COLUMNS`) and each record's true person index."""
     in_crm = rng.random(pop.n) < 0.97
     in_billing = rng.random(pop.n) < 0.80
     crm_dup = in_crm & (rng.random(pop.n) < 0.03)
-    person = np.concatenate([np.flatnonzero(in_crm), np.flatnonzero(crm_dup),
-                             np.flatnonzero(in_billing)])
-    system = np.concatenate([np.zeros(in_crm.sum() + crm_dup.sum(), dtype=np.int8),
-                             np.ones(in_billing.sum(), dtype=np.int8)])
+    person = np.concatenate(
+        [np.flatnonzero(in_crm), np.flatnonzero(crm_dup), np.flatnonzero(in_billing)]
+    )
+    system = np.concatenate(
+        [
+            np.zeros(in_crm.sum() + crm_dup.sum(), dtype=np.int8),
+            np.ones(in_billing.sum(), dtype=np.int8),
+        ]
+    )
     n = len(person)
     r = rng.random((n, 16))
     first = pop.first_name[person].copy()
@@ -99,8 +119,11 @@ def generate_crm(pop: Population, seed: int, rng: np.random.Generator) -> tuple[
     form = (r[:, 12] * 5).astype(np.int64)
     crm_forms = pop.phone_crm_forms[person]
     event_forms = pop.phone_forms[person]
-    phone = np.where(form < 3, crm_forms[np.arange(n), np.minimum(form, 2)],
-                     event_forms[np.arange(n), np.clip(form - 3, 0, 1)])
+    phone = np.where(
+        form < 3,
+        crm_forms[np.arange(n), np.minimum(form, 2)],
+        event_forms[np.arange(n), np.clip(form - 3, 0, 1)],
+    )
     phone[r[:, 13] < 0.1] = None
 
     customer_id = pop.customer_id[person].copy()
@@ -114,15 +137,24 @@ def generate_crm(pop: Population, seed: int, rng: np.random.Generator) -> tuple[
     prefix = np.where(system == 0, "CRM-", "BIL-").astype(object)
     serial = scramble(np.arange(n), 9_000_000, seed, 60) + 1_000_000
     record_id = prefix + digits_string(serial, 7).to_numpy(zero_copy_only=False).astype(object)
-    frame = pd.DataFrame({
-        "record_id": record_id,
-        "source_system": np.where(system == 0, "crm", "billing"),
-        "customer_id": customer_id, "first_name": first, "last_name": last,
-        "date_of_birth": dob, "address": address, "city": pop.city[person],
-        "postcode": postcode, "country": np.array(COUNTRY_CODES)[pop.country[person]],
-        "email": email, "phone": phone, "tier": tier,
-        "segment": np.array(SEGMENTS, dtype=object)[pop.segment[person]],
-        "preferred_language": language,
-    })
+    frame = pd.DataFrame(
+        {
+            "record_id": record_id,
+            "source_system": np.where(system == 0, "crm", "billing"),
+            "customer_id": customer_id,
+            "first_name": first,
+            "last_name": last,
+            "date_of_birth": dob,
+            "address": address,
+            "city": pop.city[person],
+            "postcode": postcode,
+            "country": np.array(COUNTRY_CODES)[pop.country[person]],
+            "email": email,
+            "phone": phone,
+            "tier": tier,
+            "segment": np.array(SEGMENTS, dtype=object)[pop.segment[person]],
+            "preferred_language": language,
+        }
+    )
     order = rng.permutation(n)
     return frame.iloc[order].reset_index(drop=True), person[order]

@@ -36,8 +36,15 @@ from cxloop.simulate.people import Population
 DEFAULT_ANONYMOUS_COOKIE_SHARE = 0.01
 """Share of cookies that are never signed in on (and so cannot be linked to anyone)."""
 
-ID_KINDS: tuple[str, ...] = ("account", "email", "phone", "cookie", "device", "social",
-                             "customer_id")
+ID_KINDS: tuple[str, ...] = (
+    "account",
+    "email",
+    "phone",
+    "cookie",
+    "device",
+    "social",
+    "customer_id",
+)
 """Identifier types that get evidence; the customer number is the anchor the others are tied to,
 and needs its own only when nothing else ties it (a loyalty card used in store, by a person
 whose only customer record lacks the number)."""
@@ -96,8 +103,9 @@ def _uses(frame: Frame, codes: _IdentifierCodes) -> tuple[np.ndarray, np.ndarray
     return row, kind, key
 
 
-def _crm_tied(crm: pd.DataFrame, crm_person: np.ndarray, codes: _IdentifierCodes
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _crm_tied(
+    crm: pd.DataFrame, crm_person: np.ndarray, codes: _IdentifierCodes
+) -> tuple[np.ndarray, np.ndarray]:
     """(person × 8 + kind, key) of emails and phones on a CRM record that carries the person's
     customer number (the record links them to it)."""
     has_customer = crm["customer_id"].notna().to_numpy()
@@ -108,14 +116,22 @@ def _crm_tied(crm: pd.DataFrame, crm_person: np.ndarray, codes: _IdentifierCodes
     has_phone = has_customer & crm["phone"].notna().to_numpy()
     person = crm_person.astype(np.int64)
     group = np.concatenate([person[has_email] * 8 + _EMAIL, person[has_phone] * 8 + _PHONE])
-    key = np.concatenate([email_key[has_email],
-                          codes.phone_of(np.zeros(int(has_phone.sum()), dtype=np.int64),
-                                         person[has_phone])])
+    key = np.concatenate(
+        [
+            email_key[has_email],
+            codes.phone_of(np.zeros(int(has_phone.sum()), dtype=np.int64), person[has_phone]),
+        ]
+    )
     return group, key
 
 
-def _lone_customers(frame: Frame, crm: pd.DataFrame, crm_person: np.ndarray,
-                    evidenced: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _lone_customers(
+    frame: Frame,
+    crm: pd.DataFrame,
+    crm_person: np.ndarray,
+    evidenced: np.ndarray,
+    others: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """People whose customer number nothing ties to another of their identifiers although
     they have others; returns them and the first event showing their number.
 
@@ -125,8 +141,14 @@ def _lone_customers(frame: Frame, crm: pd.DataFrame, crm_person: np.ndarray,
     """
     person = frame["person"]
     shown = frame["id_customer"]
-    with_other = ((frame["id_email"] >= 0) | (frame["id_phone"] >= 0) | (frame["id_cookie"] != 0)
-                  | (frame["id_device"] != 0) | frame["id_social"] | frame["id_account"])
+    with_other = (
+        (frame["id_email"] >= 0)
+        | (frame["id_phone"] >= 0)
+        | (frame["id_cookie"] != 0)
+        | (frame["id_device"] != 0)
+        | frame["id_social"]
+        | frame["id_account"]
+    )
     tied = evidenced.copy()
     tied[person[shown & with_other]] = True
     has_email, has_phone = crm["email"].notna().to_numpy(), crm["phone"].notna().to_numpy()
@@ -149,14 +171,23 @@ def _contact_end(frame: Frame) -> np.ndarray:
     return np.where(inside, end[np.maximum(contact, 0)], frame["ts_ms"])
 
 
-def evidence_frame(frame: Frame, pop: Population, crm: pd.DataFrame, crm_person: np.ndarray,
-                   churn_ms: np.ndarray, end_ms: int, anonymous_cookie_share: float,
-                   rng: np.random.Generator, seed: int) -> Frame:
+def evidence_frame(
+    frame: Frame,
+    pop: Population,
+    crm: pd.DataFrame,
+    crm_person: np.ndarray,
+    churn_ms: np.ndarray,
+    end_ms: int,
+    anonymous_cookie_share: float,
+    rng: np.random.Generator,
+    seed: int,
+) -> Frame:
     """The ``login`` events that give every identifier without evidence its evidence (see the
     module docstring); ``frame`` holds every other event of the world, inside its time span."""
     if not 0.0 <= anonymous_cookie_share <= 1.0:
-        raise ValueError(f"anonymous_cookie_share must be between 0 and 1, "
-                         f"not {anonymous_cookie_share}")
+        raise ValueError(
+            f"anonymous_cookie_share must be between 0 and 1, not {anonymous_cookie_share}"
+        )
     codes = _IdentifierCodes(pop)
     row, kind, key = _uses(frame, codes)
     person = frame["person"][row].astype(np.int64)
@@ -165,8 +196,7 @@ def evidence_frame(frame: Frame, pop: Population, crm: pd.DataFrame, crm_person:
     # one group per (person, kind, identifier), its uses in time order
     order = np.lexsort((row, ts, key, kind, person))
     row, kind, key, person, ts, tied = (a[order] for a in (row, kind, key, person, ts, tied))
-    new = np.r_[True, (person[1:] != person[:-1]) | (kind[1:] != kind[:-1])
-                | (key[1:] != key[:-1])]
+    new = np.r_[True, (person[1:] != person[:-1]) | (kind[1:] != kind[:-1]) | (key[1:] != key[:-1])]
     starts = np.flatnonzero(new)
     g_person, g_kind, g_key, first = person[starts], kind[starts], key[starts], row[starts]
     g_tied = np.maximum.reduceat(tied.astype(np.int8), starts) > 0
@@ -198,30 +228,40 @@ def evidence_frame(frame: Frame, pop: Population, crm: pd.DataFrame, crm_person:
     m = len(p)
     web_like = (k == _COOKIE) | (k == _DEVICE)
     # a browsing session signs in; after a contact, the customer signs in separately
-    same_session = (web_like & (frame["contact"][anchor] < 0) & (frame["session"][anchor] != 0))
-    at = np.where(same_session, frame["ts_ms"][anchor] + rng.integers(5_000, 30_000, m),
-                  _contact_end(frame)[anchor] + rng.integers(30_000, 600_000, m))
+    same_session = web_like & (frame["contact"][anchor] < 0) & (frame["session"][anchor] != 0)
+    at = np.where(
+        same_session,
+        frame["ts_ms"][anchor] + rng.integers(5_000, 30_000, m),
+        _contact_end(frame)[anchor] + rng.integers(30_000, 600_000, m),
+    )
     churn = churn_ms[p]
     limit = np.where((churn >= 0) & (churn < end_ms), churn, end_ms) - 1
     at = np.maximum(np.minimum(at, limit), frame["ts_ms"][anchor])
     session = np.where(same_session, frame["session"][anchor], hash_keys(seed, 36, np.arange(m)))
     own_device = pop.device_keys[p, 0]
-    method = np.select([k == _PHONE, k == _SOCIAL], [LOGIN_METHODS.index("otp_sms"),
-                                                     LOGIN_METHODS.index("social_account")],
-                       LOGIN_METHODS.index("password"))
+    method = np.select(
+        [k == _PHONE, k == _SOCIAL],
+        [LOGIN_METHODS.index("otp_sms"), LOGIN_METHODS.index("social_account")],
+        LOGIN_METHODS.index("password"),
+    )
     return {
-        "person": p.astype(np.int32), "ts_ms": at.astype(np.int64),
+        "person": p.astype(np.int32),
+        "ts_ms": at.astype(np.int64),
         "channel": np.where(k == _COOKIE, CH["web"], CH["app"]),
-        "etype": np.full(m, ET["login"]), "actor": np.full(m, AC["customer"]),
-        "session": session, "lang": pop.language[p],
+        "etype": np.full(m, ET["login"]),
+        "actor": np.full(m, AC["customer"]),
+        "session": session,
+        "lang": pop.language[p],
         "id_customer": np.ones(m, dtype=bool),
         "id_cookie": np.where(k == _COOKIE, key.view(np.uint64), np.uint64(0)),
-        "id_device": np.where(k == _COOKIE, np.uint64(0),
-                              np.where(k == _DEVICE, key.view(np.uint64), own_device)),
+        "id_device": np.where(
+            k == _COOKIE, np.uint64(0), np.where(k == _DEVICE, key.view(np.uint64), own_device)
+        ),
         # a lone customer number signs in to the app with the person's own email address
         "id_email": np.select([k == _EMAIL, k == _CUSTOMER], [frame["id_email"][anchor], 0], -1),
         "id_phone": np.where(k == _PHONE, frame["id_phone"][anchor], -1),
-        "id_social": k == _SOCIAL, "id_account": k == _ACCOUNT,
-        "attr_kind": np.full(m, AK["login"]), "a_i2": method,
+        "id_social": k == _SOCIAL,
+        "id_account": k == _ACCOUNT,
+        "attr_kind": np.full(m, AK["login"]),
+        "a_i2": method,
     }
-

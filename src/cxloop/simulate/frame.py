@@ -68,8 +68,10 @@ def concat_frames(frames: list[Frame]) -> Frame:
     frames = [f for f in frames if len(f["ts_ms"])]
     out: Frame = {}
     for name, (dtype, _) in COLUMNS.items():
-        parts = [f[name].astype(dtype, copy=False) if name in f else
-                 empty_column(name, len(f["ts_ms"])) for f in frames]
+        parts = [
+            f[name].astype(dtype, copy=False) if name in f else empty_column(name, len(f["ts_ms"]))
+            for f in frames
+        ]
         out[name] = np.concatenate(parts) if parts else empty_column(name, 0)
     return out
 

@@ -101,9 +101,36 @@ def format_cards(cards: pa.Array, rng: np.random.Generator) -> pa.Array:
 
 # ---------------------------------------------------------------- phones
 GB_MOBILE_PREFIXES = (
-    "7711", "7723", "7734", "7745", "7756", "7767", "7778", "7789", "7801", "7812", "7823",
-    "7834", "7845", "7856", "7867", "7878", "7889", "7901", "7912", "7923", "7934", "7945",
-    "7956", "7967", "7978", "7989", "7400", "7411", "7501", "7512",
+    "7711",
+    "7723",
+    "7734",
+    "7745",
+    "7756",
+    "7767",
+    "7778",
+    "7789",
+    "7801",
+    "7812",
+    "7823",
+    "7834",
+    "7845",
+    "7856",
+    "7867",
+    "7878",
+    "7889",
+    "7901",
+    "7912",
+    "7923",
+    "7934",
+    "7945",
+    "7956",
+    "7967",
+    "7978",
+    "7989",
+    "7400",
+    "7411",
+    "7501",
+    "7512",
 )
 """UK mobile ranges that ``phonenumbers`` accepts as valid (07700 9xxxxx is not)."""
 
@@ -124,13 +151,19 @@ def national_numbers(country: np.ndarray, serial: np.ndarray, rng: np.random.Gen
         np.array(US_AREA_CODES)[rng.integers(0, len(US_AREA_CODES), n)],
         np.char.add(exchange.astype(str), np.char.zfill((rest % 10_000).astype(str), 4)),
     )
-    gb = np.char.add(np.array(GB_MOBILE_PREFIXES)[(serial // 1_000_000) % len(GB_MOBILE_PREFIXES)],
-                     np.char.zfill((serial % 1_000_000).astype(str), 6))
+    gb = np.char.add(
+        np.array(GB_MOBILE_PREFIXES)[(serial // 1_000_000) % len(GB_MOBILE_PREFIXES)],
+        np.char.zfill((serial % 1_000_000).astype(str), 6),
+    )
     es = np.char.add("6", np.char.zfill((serial % 100_000_000).astype(str), 8))
-    de = np.char.add("17" + np.array(list("0123456789"))[rng.integers(0, 10, n)],
-                     np.char.zfill((serial % 10_000_000).astype(str), 7))
-    mx = np.char.add(np.array(MX_AREA_CODES)[rng.integers(0, len(MX_AREA_CODES), n)],
-                     np.char.zfill((serial % 100_000_000).astype(str), 8))
+    de = np.char.add(
+        "17" + np.array(list("0123456789"))[rng.integers(0, 10, n)],
+        np.char.zfill((serial % 10_000_000).astype(str), 7),
+    )
+    mx = np.char.add(
+        np.array(MX_AREA_CODES)[rng.integers(0, len(MX_AREA_CODES), n)],
+        np.char.zfill((serial % 100_000_000).astype(str), 8),
+    )
     for code, numbers in enumerate((us, gb, es, de, mx)):
         mask = country == code
         out[mask] = numbers[mask]
@@ -152,8 +185,9 @@ _INTL_CUTS = {0: [3, 6, 10], 1: [4, 10], 2: [3, 5, 7, 9], 3: [3, 10], 4: [2, 6, 
 _NATIONAL_PREFIX = {0: "", 1: "0", 2: "", 3: "0", 4: ""}
 
 
-def phone_formats(national: pa.Array, country: np.ndarray, rng: np.random.Generator
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def phone_formats(
+    national: pa.Array, country: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Written forms of each person's phone.
 
     Returns:
@@ -196,8 +230,11 @@ def phone_formats(national: pa.Array, country: np.ndarray, rng: np.random.Genera
         for k, form in enumerate(forms):
             event_forms[idx, k] = form.to_numpy(zero_copy_only=False)
         crm_forms[idx, 0] = national_form.to_numpy(zero_copy_only=False)
-        idd_form = (_join(["+1 (", groups[0], ") ", groups[1], "-", groups[2]]) if code == 0
-                    else _join([f"00{cc}", *groups], " "))
+        idd_form = (
+            _join(["+1 (", groups[0], ") ", groups[1], "-", groups[2]])
+            if code == 0
+            else _join([f"00{cc}", *groups], " ")
+        )
         crm_forms[idx, 1] = idd_form.to_numpy(zero_copy_only=False)
         crm_forms[idx, 2] = plain_e164.to_numpy(zero_copy_only=False)
     return e164, event_forms, crm_forms

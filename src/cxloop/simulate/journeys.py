@@ -114,15 +114,17 @@ def _categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     return np.asarray(np.minimum(draws, probs.shape[1] - 1))
 
 
-def local_times(rng: np.random.Generator, clock: WorldClock, days: np.ndarray,
-                country: np.ndarray) -> np.ndarray:
+def local_times(
+    rng: np.random.Generator, clock: WorldClock, days: np.ndarray, country: np.ndarray
+) -> np.ndarray:
     """UTC milliseconds for the given day offsets at a realistic local hour of the day."""
     n = len(days)
     hour = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     offset_h = np.array([c.utc_offset_h for c in COUNTRIES])[country]
     seconds = (hour - offset_h) * 3600 + rng.integers(0, 3600, n)
-    return np.asarray(clock.start_ms + days.astype(np.int64) * MS_PER_DAY
-                      + seconds.astype(np.int64) * 1000)
+    return np.asarray(
+        clock.start_ms + days.astype(np.int64) * MS_PER_DAY + seconds.astype(np.int64) * 1000
+    )
 
 
 def plan_journeys(pop: Population, clock: WorldClock, rng: np.random.Generator) -> Journeys:
@@ -137,8 +139,13 @@ def plan_journeys(pop: Population, clock: WorldClock, rng: np.random.Generator) 
     order = np.lexsort((start, person))
     person, intent, start = person[order], intent[order], start[order]
     base_mood = INTENT_MOOD[intent] + pop.temperament[person] + rng.normal(0.0, 0.15, n)
-    return Journeys(person=person, intent=intent, language=pop.language[person],
-                    start_ms=start, base_mood=base_mood)
+    return Journeys(
+        person=person,
+        intent=intent,
+        language=pop.language[person],
+        start_ms=start,
+        base_mood=base_mood,
+    )
 
 
 def agents_per_queue(customers: int) -> int:
@@ -146,9 +153,17 @@ def agents_per_queue(customers: int) -> int:
     return max(3, customers // 1500 + 1)
 
 
-def _decide_contacts(j: Journeys, js: np.ndarray, kind: np.ndarray, k: int, pop: Population,
-                     clock: WorldClock, rng: np.random.Generator, pool: int,
-                     empathy: np.ndarray) -> dict[str, np.ndarray]:
+def _decide_contacts(
+    j: Journeys,
+    js: np.ndarray,
+    kind: np.ndarray,
+    k: int,
+    pop: Population,
+    clock: WorldClock,
+    rng: np.random.Generator,
+    pool: int,
+    empathy: np.ndarray,
+) -> dict[str, np.ndarray]:
     """Everything that happens in the k-th contact of the journeys ``js`` (of kinds ``kind``)."""
     n = len(js)
     intent = j.intent[js]
@@ -186,19 +201,21 @@ def _decide_contacts(j: Journeys, js: np.ndarray, kind: np.ndarray, k: int, pop:
     known_before_agent = ivr_auth | bot_auth | logged_in
     agent1_auth = agent1_on & (r[:, 9] < np.where(known_before_agent, 0.55, 0.85))
     agent2_auth = agent2_on & (r[:, 10] < 0.6)
-    n_auth = (logged_in.astype(np.int8) + ivr_auth + bot_auth + agent1_auth + agent2_auth)
+    n_auth = logged_in.astype(np.int8) + ivr_auth + bot_auth + agent1_auth + agent2_auth
 
     final_agent = np.where(agent2_on, agent2, np.where(agent1_on, agent1, -1))
     final_empathy = np.where(final_agent >= 0, empathy[np.maximum(final_agent, 0)], 0.0)
     p_agent = 0.80 - 0.9 * difficulty + 0.05 * k + 0.06 * final_empathy
     p_agent = np.where(misrouted & ~transferred, p_agent - 0.25, p_agent)
     resolved = np.select(
-        [kind == SELF, is_bot & bot_resolves, queued,
-         kind == EMAIL, kind == MESSAGING],
-        [r[:, 11] < INTENT_SELF_SERVE[intent], np.ones(n, dtype=bool),
-         (final_agent >= 0) & ~abandoned2 & (r[:, 12] < p_agent),
-         r[:, 12] < 0.62 - 0.7 * difficulty + 0.05 * k,
-         r[:, 12] < 0.65 - 0.7 * difficulty + 0.05 * k],
+        [kind == SELF, is_bot & bot_resolves, queued, kind == EMAIL, kind == MESSAGING],
+        [
+            r[:, 11] < INTENT_SELF_SERVE[intent],
+            np.ones(n, dtype=bool),
+            (final_agent >= 0) & ~abandoned2 & (r[:, 12] < p_agent),
+            r[:, 12] < 0.62 - 0.7 * difficulty + 0.05 * k,
+            r[:, 12] < 0.65 - 0.7 * difficulty + 0.05 * k,
+        ],
         default=False,
     )
 
@@ -208,9 +225,14 @@ def _decide_contacts(j: Journeys, js: np.ndarray, kind: np.ndarray, k: int, pop:
     has_family = pop.email_household[person] != None  # noqa: E711
     has_tablet = pop.household_device[person] != 0
     email_kind = np.select(
-        [r[:, 13] < 0.05, pop.prefers_household_email[person] & (r[:, 13] < 0.8),
-         has_family & (r[:, 13] < 0.25), has_work & (r[:, 13] < 0.40)],
-        [3, 2, 2, 1], default=0,
+        [
+            r[:, 13] < 0.05,
+            pop.prefers_household_email[person] & (r[:, 13] < 0.8),
+            has_family & (r[:, 13] < 0.25),
+            has_work & (r[:, 13] < 0.40),
+        ],
+        [3, 2, 2, 1],
+        default=0,
     ).astype(np.int8)
     prechat_email = (is_chat | is_bot) & (r[:, 14] < 0.4)
     email_kind = np.where((kind == EMAIL) | prechat_email, email_kind, -1).astype(np.int8)
@@ -219,35 +241,61 @@ def _decide_contacts(j: Journeys, js: np.ndarray, kind: np.ndarray, k: int, pop:
     withheld = is_voice & (r[:, 16] < 0.05)
     sub_channel = np.select(
         [kind == SELF, kind == MESSAGING],
-        [np.where(r[:, 17] < 0.35, 1, 0),
-         np.where((pop.social[person] != None) & (r[:, 17] < 0.5), 8, 7)],  # noqa: E711
+        [
+            np.where(r[:, 17] < 0.35, 1, 0),
+            np.where((pop.social[person] != None) & (r[:, 17] < 0.5), 8, 7),  # noqa: E711
+        ],
         default=-1,
     ).astype(np.int8)
-    device_slot = np.where(has_tablet & (r[:, 18] < 0.3), 3,
-                           (r[:, 19] * pop.n_devices[person]).astype(np.int8)).astype(np.int8)
+    device_slot = np.where(
+        has_tablet & (r[:, 18] < 0.3), 3, (r[:, 19] * pop.n_devices[person]).astype(np.int8)
+    ).astype(np.int8)
     private_cookie = r[:, 20] < 0.1
     email_followup = (is_voice | is_chat) & agent1_on & (r[:, 21] < 0.25)
 
     return {
-        "intent": intent, "language": lang.astype(np.int8), "resolved": resolved,
-        "bot_resolves": bot_resolves, "bot_handoff": bot_handoff, "bot_dropped": bot_dropped,
-        "queued": queued, "misrouted": misrouted, "queue1": queue1.astype(np.int16),
-        "queue2": queue2.astype(np.int16), "wait1": np.round(wait1, 1),
-        "wait2": np.round(wait2, 1), "abandoned1": abandoned1, "abandoned2": abandoned2,
-        "agent1_on": agent1_on, "agent2_on": agent2_on, "transferred": transferred & agent1_on,
-        "agent1": agent1, "agent2": agent2, "final_agent": final_agent.astype(np.int32),
-        "final_empathy": final_empathy, "logged_in": logged_in, "ivr_auth": ivr_auth,
-        "bot_auth": bot_auth, "agent1_auth": agent1_auth, "agent2_auth": agent2_auth,
-        "n_auth": n_auth.astype(np.int8), "ivr_depth": (1 + (r[:, 22] < 0.6)
-                                                         + (r[:, 23] < 0.3)).astype(np.int8),
-        "email_kind": email_kind, "phone_slot": phone_slot, "phone_form": phone_form,
-        "withheld": withheld, "sub_channel": sub_channel, "device_slot": device_slot,
-        "private_cookie": private_cookie, "email_followup": email_followup,
+        "intent": intent,
+        "language": lang.astype(np.int8),
+        "resolved": resolved,
+        "bot_resolves": bot_resolves,
+        "bot_handoff": bot_handoff,
+        "bot_dropped": bot_dropped,
+        "queued": queued,
+        "misrouted": misrouted,
+        "queue1": queue1.astype(np.int16),
+        "queue2": queue2.astype(np.int16),
+        "wait1": np.round(wait1, 1),
+        "wait2": np.round(wait2, 1),
+        "abandoned1": abandoned1,
+        "abandoned2": abandoned2,
+        "agent1_on": agent1_on,
+        "agent2_on": agent2_on,
+        "transferred": transferred & agent1_on,
+        "agent1": agent1,
+        "agent2": agent2,
+        "final_agent": final_agent.astype(np.int32),
+        "final_empathy": final_empathy,
+        "logged_in": logged_in,
+        "ivr_auth": ivr_auth,
+        "bot_auth": bot_auth,
+        "agent1_auth": agent1_auth,
+        "agent2_auth": agent2_auth,
+        "n_auth": n_auth.astype(np.int8),
+        "ivr_depth": (1 + (r[:, 22] < 0.6) + (r[:, 23] < 0.3)).astype(np.int8),
+        "email_kind": email_kind,
+        "phone_slot": phone_slot,
+        "phone_form": phone_form,
+        "withheld": withheld,
+        "sub_channel": sub_channel,
+        "device_slot": device_slot,
+        "private_cookie": private_cookie,
+        "email_followup": email_followup,
     }
 
 
-def plan_contacts(j: Journeys, pop: Population, clock: WorldClock, rng: np.random.Generator,
-                  empathy: np.ndarray) -> Contacts:
+def plan_contacts(
+    j: Journeys, pop: Population, clock: WorldClock, rng: np.random.Generator, empathy: np.ndarray
+) -> Contacts:
     """Decide every contact of every journey, column by column (at most MAX_CONTACTS)."""
     pool = agents_per_queue(pop.n)
     alive = np.ones(len(j), dtype=bool)
@@ -275,15 +323,14 @@ def plan_contacts(j: Journeys, pop: Population, clock: WorldClock, rng: np.rando
         # minutes after self-service, a dropped bot or an abandoned queue; days after an
         # unresolved assisted contact
         same_day = (prev_kind[js] == SELF) | prev_dropped[js] | prev_abandoned[js]
-        gap_s = np.where(same_day, rng.uniform(60, 3600, len(js)),
-                         rng.uniform(0.6, 4.0, len(js)) * 86_400)
+        gap_s = np.where(
+            same_day, rng.uniform(60, 3600, len(js)), rng.uniform(0.6, 4.0, len(js)) * 86_400
+        )
         d["gap_s"] = np.where(k == 0, 0.0, gap_s)
         # re-identification: asked again inside this contact, or again right after an
         # escalation from a contact where the customer had already identified
         escalated_known = (k > 0) & same_day & prev_auth[js] & (d["n_auth"] > 0)
-        d["reidentifications"] = (np.maximum(d["n_auth"] - 1, 0) + escalated_known).astype(
-            np.int8
-        )
+        d["reidentifications"] = (np.maximum(d["n_auth"] - 1, 0) + escalated_known).astype(np.int8)
         d["journey"] = js.astype(np.int32)
         d["kind"] = kind
         d["index"] = np.full(len(js), k, dtype=np.int8)
@@ -298,8 +345,13 @@ def plan_contacts(j: Journeys, pop: Population, clock: WorldClock, rng: np.rando
     order = np.lexsort((merged["index"], merged["journey"]))
     merged = {name: values[order] for name, values in merged.items()}
     journey = merged.pop("journey")
-    return Contacts(journey=journey, person=j.person[journey], index=merged.pop("index"),
-                    kind=merged.pop("kind"), arrays=merged)
+    return Contacts(
+        journey=journey,
+        person=j.person[journey],
+        index=merged.pop("index"),
+        kind=merged.pop("kind"),
+        arrays=merged,
+    )
 
 
 def summarize_journeys(j: Journeys, c: Contacts, contact_end_ms: np.ndarray) -> None:
@@ -325,24 +377,41 @@ def summarize_journeys(j: Journeys, c: Contacts, contact_end_ms: np.ndarray) -> 
     last = np.flatnonzero(np.r_[c.journey[1:] != c.journey[:-1], True])
     last_empathy = np.zeros(n)
     last_empathy[c.journey[last]] = c["final_empathy"][last]
-    friction = (0.15 * (contacts - 1) + 0.15 * reid + 0.25 * np.minimum(wait_s / 600.0, 1.5)
-                + 0.1 * transfers)
+    friction = (
+        0.15 * (contacts - 1)
+        + 0.15 * reid
+        + 0.25 * np.minimum(wait_s / 600.0, 1.5)
+        + 0.1 * transfers
+    )
     sentiment = np.clip(j.base_mood - friction + 0.25 * resolved, -1.0, 1.0)
-    j.arrays.update({
-        "contacts": contacts.astype(np.int16), "resolved": resolved,
-        "first_contact_resolution": fcr, "end_ms": end, "resolved_at_ms": resolved_at,
-        "total_wait_s": np.round(wait_s, 1), "reidentifications": reid, "transfers": transfers,
-        "handoffs": total(c["bot_handoff"]).astype(np.int16),
-        "abandons": total(c["abandoned1"] | c["abandoned2"]).astype(np.int16),
-        "assisted": total(c.kind != SELF) > 0, "last_empathy": last_empathy,
-        "friction": friction, "sentiment": sentiment,
-    })
+    j.arrays.update(
+        {
+            "contacts": contacts.astype(np.int16),
+            "resolved": resolved,
+            "first_contact_resolution": fcr,
+            "end_ms": end,
+            "resolved_at_ms": resolved_at,
+            "total_wait_s": np.round(wait_s, 1),
+            "reidentifications": reid,
+            "transfers": transfers,
+            "handoffs": total(c["bot_handoff"]).astype(np.int16),
+            "abandons": total(c["abandoned1"] | c["abandoned2"]).astype(np.int16),
+            "assisted": total(c.kind != SELF) > 0,
+            "last_empathy": last_empathy,
+            "friction": friction,
+            "sentiment": sentiment,
+        }
+    )
 
 
 def contact_friction_before(c: Contacts) -> np.ndarray:
     """Friction the customer carries into each contact from earlier contacts of the journey."""
-    own = (0.15 + 0.15 * c["reidentifications"]
-           + 0.25 * np.minimum((c["wait1"] + c["wait2"]) / 600.0, 1.5) + 0.1 * c["transferred"])
+    own = (
+        0.15
+        + 0.15 * c["reidentifications"]
+        + 0.25 * np.minimum((c["wait1"] + c["wait2"]) / 600.0, 1.5)
+        + 0.1 * c["transferred"]
+    )
     cum = np.cumsum(own)
     start = np.r_[True, c.journey[1:] != c.journey[:-1]]
     base = np.maximum.accumulate(np.where(start, np.arange(len(cum)), 0))

@@ -17,26 +17,46 @@ from cxloop.simulate.catalog import INTENTS, MS_PER_DAY
 from cxloop.simulate.journeys import Journeys
 
 CSAT_EFFECTS: dict[str, float] = {
-    "resolved": 1.6, "sentiment": 1.4, "extra_contacts": -0.5, "reidentifications": -0.35,
-    "wait_minutes": -0.06, "last_agent_empathy": 0.12,
+    "resolved": 1.6,
+    "sentiment": 1.4,
+    "extra_contacts": -0.5,
+    "reidentifications": -0.35,
+    "wait_minutes": -0.06,
+    "last_agent_empathy": 0.12,
 }
 NPS_EFFECTS: dict[str, float] = {
-    "resolved": 1.2, "sentiment": 1.0, "extra_contacts": -0.6, "reidentifications": -0.3,
-    "wait_minutes": -0.04, "premium_tier": 0.3,
+    "resolved": 1.2,
+    "sentiment": 1.0,
+    "extra_contacts": -0.6,
+    "reidentifications": -0.3,
+    "wait_minutes": -0.04,
+    "premium_tier": 0.3,
 }
 CES_EFFECTS: dict[str, float] = {
-    "extra_contacts": -0.9, "reidentifications": -0.7, "transfers": -0.5,
-    "wait_minutes": -0.08, "resolved": 0.6, "sentiment": 0.4,
+    "extra_contacts": -0.9,
+    "reidentifications": -0.7,
+    "transfers": -0.5,
+    "wait_minutes": -0.08,
+    "resolved": 0.6,
+    "sentiment": 0.4,
 }
 CHURN_EFFECTS: dict[str, float] = {
-    "unresolved": 1.4, "extra_contacts": 0.5, "reidentifications": 0.45, "wait_minutes": 0.03,
-    "sentiment": -0.9, "transfers": 0.1, "last_agent_empathy": -0.05,
+    "unresolved": 1.4,
+    "extra_contacts": 0.5,
+    "reidentifications": 0.45,
+    "wait_minutes": 0.03,
+    "sentiment": -0.9,
+    "transfers": 0.1,
+    "last_agent_empathy": -0.05,
 }
 CHURN_INTERCEPT = -4.6
 CHURN_CANCEL_INTENT = {"unresolved": 2.2, "resolved": 0.5}
 BASELINE_CHURN = 0.03
 PURCHASE_EFFECTS: dict[str, float] = {
-    "unresolved": -0.6, "extra_contacts": -0.15, "reidentifications": -0.15, "sentiment": 0.3,
+    "unresolved": -0.6,
+    "extra_contacts": -0.15,
+    "reidentifications": -0.15,
+    "sentiment": 0.3,
 }
 PURCHASE_HEADROOM = 1.35
 """Purchases are drawn at this multiple of the base rate and thinned by journey quality."""
@@ -95,16 +115,25 @@ def draw_surveys(j: Journeys, tier: np.ndarray, rng: np.random.Generator) -> Sur
     rows = np.flatnonzero(answered)
     delay = rng.uniform(3600, 48 * 3600, n) * 1000
     return Surveys(
-        journey=rows.astype(np.int32), ts_ms=(j["end_ms"] + delay.astype(np.int64))[rows],
-        csat=csat[rows].astype(np.int8), nps=nps[rows].astype(np.int8),
-        ces=ces[rows].astype(np.int8), by_email=rng.random(len(rows)) < 0.7,
+        journey=rows.astype(np.int32),
+        ts_ms=(j["end_ms"] + delay.astype(np.int64))[rows],
+        csat=csat[rows].astype(np.int8),
+        nps=nps[rows].astype(np.int8),
+        ces=ces[rows].astype(np.int8),
+        by_email=rng.random(len(rows)) < 0.7,
         household_email=rng.random(len(rows)) < 0.8,
         verbatim=rng.random(len(rows)) < 0.45,
     )
 
 
-def draw_churn(j: Journeys, tier: np.ndarray, n_people: int, start_ms: int, span_ms: int,
-               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def draw_churn(
+    j: Journeys,
+    tier: np.ndarray,
+    n_people: int,
+    start_ms: int,
+    span_ms: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """When each person churns (int64 ms, −1 never) and which journey triggered it (−1 none).
 
     Each journey may trigger churn 1–90 days after it ends, with a logistic chance driven by
@@ -137,8 +166,9 @@ def draw_churn(j: Journeys, tier: np.ndarray, n_people: int, start_ms: int, span
     return churn, cause
 
 
-def purchase_keep_probability(j: Journeys, tier: np.ndarray, person: np.ndarray,
-                              ts_ms: np.ndarray) -> np.ndarray:
+def purchase_keep_probability(
+    j: Journeys, tier: np.ndarray, person: np.ndarray, ts_ms: np.ndarray
+) -> np.ndarray:
     """The chance a candidate purchase really happens, given the person's latest journey that
     ended in the 90 days before it (purchases are drawn at PURCHASE_HEADROOM × the base rate)."""
     f = journey_features(j, tier)
@@ -163,9 +193,15 @@ def drivers_document(j: Journeys, tier: np.ndarray) -> dict[str, Any]:
         rows: list[dict[str, Any]] = []
         for name, coef in effects.items():
             sd = float(np.std(f[name])) if len(j) else 0.0
-            rows.append({"driver": name, "coefficient": coef, "feature_sd": round(sd, 4),
-                         "effect_per_sd": round(abs(coef) * sd, 4),
-                         "direction": "+" if coef > 0 else "-"})
+            rows.append(
+                {
+                    "driver": name,
+                    "coefficient": coef,
+                    "feature_sd": round(sd, 4),
+                    "effect_per_sd": round(abs(coef) * sd, 4),
+                    "direction": "+" if coef > 0 else "-",
+                }
+            )
         rows.sort(key=lambda r: -float(r["effect_per_sd"]))
         return {"scale": scale, "drivers": rows, "order": [r["driver"] for r in rows]}
 
@@ -177,27 +213,35 @@ def drivers_document(j: Journeys, tier: np.ndarray) -> dict[str, Any]:
             "and 'order' ranks drivers by it (strongest first)."
         ),
         "features": {
-            "resolved": "1 if the journey ended resolved", "unresolved": "1 - resolved",
+            "resolved": "1 if the journey ended resolved",
+            "unresolved": "1 - resolved",
             "sentiment": "journey sentiment in [-1, 1]: intent mood + temperament - friction "
-                         "+ 0.25*resolved (customer texts follow it)",
-            "extra_contacts": "contacts - 1", "reidentifications":
-                "times the customer had to identify again after a handoff/transfer/escalation",
+            "+ 0.25*resolved (customer texts follow it)",
+            "extra_contacts": "contacts - 1",
+            "reidentifications": (
+                "times the customer had to identify again after a handoff/transfer/escalation"
+            ),
             "wait_minutes": "total queue wait of the journey, minutes",
             "transfers": "agent transfers in the journey",
             "last_agent_empathy": "latent empathy of the last agent (touchpoint-level), N(0,1)",
             "premium_tier": "1 for premium customers",
         },
-        "csat": {**table(CSAT_EFFECTS, "latent → 1–5 with cuts " + str(CSAT_CUTS.tolist())),
-                 "noise_sd": 1.0},
+        "csat": {
+            **table(CSAT_EFFECTS, "latent → 1–5 with cuts " + str(CSAT_CUTS.tolist())),
+            "noise_sd": 1.0,
+        },
         "nps": {**table(NPS_EFFECTS, "round(6.3 + 2·latent) clipped to 0–10"), "noise_sd": 1.0},
-        "ces": {**table(CES_EFFECTS, "round(6.0 + 1.3·latent) clipped to 1–7; 7 = very easy"),
-                "noise_sd": 1.0},
+        "ces": {
+            **table(CES_EFFECTS, "round(6.0 + 1.3·latent) clipped to 1–7; 7 = very easy"),
+            "noise_sd": 1.0,
+        },
         "churn": {
             **table(CHURN_EFFECTS, "logit of churning 1–90 days after the journey"),
-            "intercept": CHURN_INTERCEPT, "cancel_service_intent": CHURN_CANCEL_INTENT,
+            "intercept": CHURN_INTERCEPT,
+            "cancel_service_intent": CHURN_CANCEL_INTENT,
             "baseline_probability": BASELINE_CHURN,
             "note": "journey-level features dominate; the single touchpoint (last agent "
-                    "empathy) has a small effect, and survey answers have none",
+            "empathy) has a small effect, and survey answers have none",
         },
         "purchases": {
             **table(PURCHASE_EFFECTS, "log purchase-rate multiplier for 90 days after"),

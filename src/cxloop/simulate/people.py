@@ -114,8 +114,9 @@ def _households(n: int, share: float, rng: np.random.Generator) -> np.ndarray:
     return household
 
 
-def generate_population(n: int, seed: int, rng: np.random.Generator,
-                        household_share: float = 0.06) -> Population:
+def generate_population(
+    n: int, seed: int, rng: np.random.Generator, household_share: float = 0.06
+) -> Population:
     """Generate ``n`` people with names, addresses, tiers and identifiers."""
     idx = np.arange(n)
     country_w = np.array([c.weight for c in COUNTRIES])
@@ -162,10 +163,13 @@ def generate_population(n: int, seed: int, rng: np.random.Generator,
         city[rows] = np.array([c for c, _ in CITIES[code]], dtype=object)[city_pick]
         prefix = np.array([p for _, p in CITIES[code]], dtype=object)[city_pick]
         if code == "GB":
-            tail = np.char.add(rng.integers(1, 10, len(rows)).astype(str),
-                               np.array(list("ABDEFGHJLNPQRSTUWXYZ"))[
-                                   rng.integers(0, 20, (len(rows), 2))].astype(object).sum(1)
-                               .astype(str))
+            tail = np.char.add(
+                rng.integers(1, 10, len(rows)).astype(str),
+                np.array(list("ABDEFGHJLNPQRSTUWXYZ"))[rng.integers(0, 20, (len(rows), 2))]
+                .astype(object)
+                .sum(1)
+                .astype(str),
+            )
             postcode[rows] = prefix + " " + tail.astype(object)
         else:
             digits = rng.integers(0, 100, len(rows)).astype(str)
@@ -180,34 +184,41 @@ def generate_population(n: int, seed: int, rng: np.random.Generator,
     city[follower] = city[head_of[follower]]
     postcode[follower] = postcode[head_of[follower]]
 
-    dob = (np.datetime64("1945-01-01") + rng.integers(0, 365 * 60, n).astype("timedelta64[D]"))
+    dob = np.datetime64("1945-01-01") + rng.integers(0, 365 * 60, n).astype("timedelta64[D]")
 
-    customer_id = ("C" + digits_string(scramble(idx, 90_000_000, seed, 1) + 10_000_000, 8)
-                   .to_numpy(zero_copy_only=False).astype(object))
+    customer_id = "C" + digits_string(scramble(idx, 90_000_000, seed, 1) + 10_000_000, 8).to_numpy(
+        zero_copy_only=False
+    ).astype(object)
     account_owner = np.where(head_of >= 0, head_of, idx)
-    account = ("AC" + digits_string(scramble(account_owner, 9_000_000, seed, 2) + 1_000_000, 7)
-               .to_numpy(zero_copy_only=False).astype(object))
+    account = "AC" + digits_string(
+        scramble(account_owner, 9_000_000, seed, 2) + 1_000_000, 7
+    ).to_numpy(zero_copy_only=False).astype(object)
 
     last_ascii = np.array([ascii_fold(x) for x in last_name], dtype=object)
     pattern = rng.integers(0, 5, n)
     year = (dob.astype("datetime64[Y]").astype(int) + 1970).astype(str).astype(object)
     local = np.select(
         [pattern == 0, pattern == 1, pattern == 2, pattern == 3],
-        [first_ascii + "." + last_ascii, first_ascii + last_ascii,
-         np.array([f[:1] for f in first_ascii], dtype=object) + last_ascii,
-         first_ascii + "_" + last_ascii + year],
+        [
+            first_ascii + "." + last_ascii,
+            first_ascii + last_ascii,
+            np.array([f[:1] for f in first_ascii], dtype=object) + last_ascii,
+            first_ascii + "_" + last_ascii + year,
+        ],
         default=last_ascii + "." + first_ascii,
     )
     email = _unique_emails(local + "@" + domain, seed, 3)
     has_work = rng.random(n) < 0.3
-    work = np.where(has_work, first_ascii + "." + last_ascii + "@" + _pick(WORK_DOMAINS, rng, n),
-                    _NONE)
+    work = np.where(
+        has_work, first_ascii + "." + last_ascii + "@" + _pick(WORK_DOMAINS, rng, n), _NONE
+    )
     email_work = _unique_emails(work, seed, 4)
     household_email = np.full(n, None, dtype=object)
     if len(hh_ids):
         shares_email = rng.random(len(hh_ids)) < 0.5
-        family = np.where(shares_email, "the" + last_ascii[head_lookup] + "s@"
-                          + domain[head_lookup], _NONE)
+        family = np.where(
+            shares_email, "the" + last_ascii[head_lookup] + "s@" + domain[head_lookup], _NONE
+        )
         family = _unique_emails(family, seed, 5)
         household_email[in_hh] = family[household[in_hh]]
     email_typo = email_typos(email.astype(str), rng)
@@ -222,8 +233,14 @@ def generate_population(n: int, seed: int, rng: np.random.Generator,
     e164_2 = np.where(has_phone2 & (e164_2 != e164), e164_2, _NONE)
 
     has_social = rng.random(n) < 0.25
-    social = np.where(has_social, "@" + first_ascii + last_ascii
-                      + scramble(idx, 9_999_991, seed, 8).astype(str).astype(object), _NONE)
+    social = np.where(
+        has_social,
+        "@"
+        + first_ascii
+        + last_ascii
+        + scramble(idx, 9_999_991, seed, 8).astype(str).astype(object),
+        _NONE,
+    )
 
     n_devices = rng.choice([1, 2, 3], size=n, p=[0.45, 0.4, 0.15]).astype(np.int8)
     device_keys = np.stack([hash_keys(seed, 10 + s, idx) for s in range(MAX_DEVICES)], axis=1)
@@ -236,20 +253,45 @@ def generate_population(n: int, seed: int, rng: np.random.Generator,
     heterogeneity = rng.gamma(2.0, 0.5, n)
     store_only = rng.random(n) < 0.08
     journey_rate = np.where(store_only, 0.0, np.array([1.4, 1.8, 2.3])[tier] * heterogeneity)
-    browse_rate = np.where(store_only, 0.0,
-                           np.array([2.0, 2.5, 3.0])[tier] * rng.gamma(2.0, 0.5, n))
+    browse_rate = np.where(
+        store_only, 0.0, np.array([2.0, 2.5, 3.0])[tier] * rng.gamma(2.0, 0.5, n)
+    )
     purchase_rate = np.array([0.25, 0.4, 0.7])[tier] * rng.gamma(3.0, 1 / 3, n)
     value_scale = np.array([35.0, 60.0, 120.0])[tier] * np.exp(rng.normal(0, 0.3, n))
 
     return Population(
-        n=n, country=country, language=language, tier=tier, segment=segment, female=female,
-        first_name=first_name, last_name=last_name, date_of_birth=dob, street=street, city=city,
-        postcode=postcode, household=household, customer_id=customer_id, account=account,
-        email=email, email_work=email_work, email_household=household_email,
+        n=n,
+        country=country,
+        language=language,
+        tier=tier,
+        segment=segment,
+        female=female,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=dob,
+        street=street,
+        city=city,
+        postcode=postcode,
+        household=household,
+        customer_id=customer_id,
+        account=account,
+        email=email,
+        email_work=email_work,
+        email_household=household_email,
         prefers_household_email=prefers_household_email,
-        email_typo=email_typo, phone_e164=e164, phone_forms=forms, phone_crm_forms=crm_forms,
-        phone2_e164=e164_2, phone2_forms=forms2, social=social, n_devices=n_devices,
-        device_keys=device_keys, household_device=household_device, journey_rate=journey_rate,
-        purchase_rate=purchase_rate, browse_rate=browse_rate,
-        temperament=rng.normal(0.0, 0.25, n), value_scale=value_scale,
+        email_typo=email_typo,
+        phone_e164=e164,
+        phone_forms=forms,
+        phone_crm_forms=crm_forms,
+        phone2_e164=e164_2,
+        phone2_forms=forms2,
+        social=social,
+        n_devices=n_devices,
+        device_keys=device_keys,
+        household_device=household_device,
+        journey_rate=journey_rate,
+        purchase_rate=purchase_rate,
+        browse_rate=browse_rate,
+        temperament=rng.normal(0.0, 0.25, n),
+        value_scale=value_scale,
     )

@@ -95,77 +95,293 @@ _CASE: Cond = lambda c: c.rows.astype(np.int64)  # noqa: E731
 _AUTH_METHOD: Cond = lambda c: c.rng.integers(1, 4, c.n).astype(np.int64)  # noqa: E731
 
 SELF_SERVICE: list[Step] = [
-    Step("page_view", "customer", None, lambda c: c.always, lambda c: np.zeros(c.n),
-         attr="page", a1=_const(PG["/"])),
-    Step("login", "customer", None, lambda c: c.logged_in, lambda c: c.u(5, 30), attr="login",
-         auth=True),
-    Step("search", "customer", None, lambda c: c.chance(0.8), lambda c: c.u(5, 40),
-         role="search_query", attr="page", a1=_const(PG["/search"])),
-    Step("faq_view", "customer", None, lambda c: c.always, lambda c: c.u(5, 60), attr="page",
-         a1=_const(PG["/help/article"]), a2=_ARTICLE),
-    Step("faq_view", "customer", None, lambda c: c.chance(0.5), lambda c: c.u(20, 120),
-         attr="page", a1=_const(PG["/help/article"]), a2=_ARTICLE),
-    Step("page_view", "customer", None, lambda c: c.resolved, lambda c: c.u(30, 300),
-         attr="page", a1=lambda c: np.where(c.intent == 1, PG["/password/reset/done"],
-                                            PG["/help/solved"]).astype(np.int64)),
-    Step("page_view", "customer", None, lambda c: ~c.resolved & c.chance(0.7),
-         lambda c: c.u(10, 90), attr="page", a1=_const(PG["/contact"])),
+    Step(
+        "page_view",
+        "customer",
+        None,
+        lambda c: c.always,
+        lambda c: np.zeros(c.n),
+        attr="page",
+        a1=_const(PG["/"]),
+    ),
+    Step(
+        "login",
+        "customer",
+        None,
+        lambda c: c.logged_in,
+        lambda c: c.u(5, 30),
+        attr="login",
+        auth=True,
+    ),
+    Step(
+        "search",
+        "customer",
+        None,
+        lambda c: c.chance(0.8),
+        lambda c: c.u(5, 40),
+        role="search_query",
+        attr="page",
+        a1=_const(PG["/search"]),
+    ),
+    Step(
+        "faq_view",
+        "customer",
+        None,
+        lambda c: c.always,
+        lambda c: c.u(5, 60),
+        attr="page",
+        a1=_const(PG["/help/article"]),
+        a2=_ARTICLE,
+    ),
+    Step(
+        "faq_view",
+        "customer",
+        None,
+        lambda c: c.chance(0.5),
+        lambda c: c.u(20, 120),
+        attr="page",
+        a1=_const(PG["/help/article"]),
+        a2=_ARTICLE,
+    ),
+    Step(
+        "page_view",
+        "customer",
+        None,
+        lambda c: c.resolved,
+        lambda c: c.u(30, 300),
+        attr="page",
+        a1=lambda c: np.where(c.intent == 1, PG["/password/reset/done"], PG["/help/solved"]).astype(
+            np.int64
+        ),
+    ),
+    Step(
+        "page_view",
+        "customer",
+        None,
+        lambda c: ~c.resolved & c.chance(0.7),
+        lambda c: c.u(10, 90),
+        attr="page",
+        a1=_const(PG["/contact"]),
+    ),
 ]
 
 BOT_CHAT: list[Step] = [
-    Step("message", "customer", "bot", lambda c: c.always, lambda c: np.zeros(c.n),
-         role="customer_open"),
+    Step(
+        "message",
+        "customer",
+        "bot",
+        lambda c: c.always,
+        lambda c: np.zeros(c.n),
+        role="customer_open",
+    ),
     Step("message", "bot", "bot", lambda c: c.always, lambda c: c.u(1, 4), role="bot_reply"),
-    Step("auth", "bot", "bot", lambda c: c.bot_auth, lambda c: c.u(10, 40), attr="auth",
-         auth=True, a1=_const(3)),
-    Step("message", "customer", "bot", lambda c: c.always, lambda c: c.u(10, 60),
-         role="customer_detail"),
+    Step(
+        "auth",
+        "bot",
+        "bot",
+        lambda c: c.bot_auth,
+        lambda c: c.u(10, 40),
+        attr="auth",
+        auth=True,
+        a1=_const(3),
+    ),
+    Step(
+        "message",
+        "customer",
+        "bot",
+        lambda c: c.always,
+        lambda c: c.u(10, 60),
+        role="customer_detail",
+    ),
     Step("message", "bot", "bot", lambda c: c.always, lambda c: c.u(1, 4), role="bot_reply"),
-    Step("message", "customer", "bot", lambda c: c.bot_resolves, lambda c: c.u(10, 30),
-         role="customer_close"),
-    Step("case_resolved", "system", "bot", lambda c: c.bot_resolves, lambda c: c.u(1, 5),
-         attr="case", a1=_CASE),
-    Step("message", "customer", "bot", lambda c: c.bot_handoff | c.bot_dropped,
-         lambda c: c.u(10, 40), role="customer_human"),
-    Step("handoff", "bot", "bot", lambda c: c.bot_handoff, lambda c: c.u(1, 4),
-         attr="handoff", leg=1, a1=lambda c: c.queue1.astype(np.int64)),
-    Step("queue_enter", "system", "chat", lambda c: c.bot_handoff, lambda c: c.u(1, 2),
-         leg=1, wait="wait1"),
+    Step(
+        "message",
+        "customer",
+        "bot",
+        lambda c: c.bot_resolves,
+        lambda c: c.u(10, 30),
+        role="customer_close",
+    ),
+    Step(
+        "case_resolved",
+        "system",
+        "bot",
+        lambda c: c.bot_resolves,
+        lambda c: c.u(1, 5),
+        attr="case",
+        a1=_CASE,
+    ),
+    Step(
+        "message",
+        "customer",
+        "bot",
+        lambda c: c.bot_handoff | c.bot_dropped,
+        lambda c: c.u(10, 40),
+        role="customer_human",
+    ),
+    Step(
+        "handoff",
+        "bot",
+        "bot",
+        lambda c: c.bot_handoff,
+        lambda c: c.u(1, 4),
+        attr="handoff",
+        leg=1,
+        a1=lambda c: c.queue1.astype(np.int64),
+    ),
+    Step(
+        "queue_enter",
+        "system",
+        "chat",
+        lambda c: c.bot_handoff,
+        lambda c: c.u(1, 2),
+        leg=1,
+        wait="wait1",
+    ),
     Step("abandon", "customer", "chat", lambda c: c.abandoned1, _wait1, leg=1, wait="wait1"),
-    Step("message", "agent", "chat", lambda c: c.agent1_on, _wait1, role="agent_greet", leg=1,
-         phase=1),
-    Step("case_opened", "system", "chat", lambda c: c.agent1_on, lambda c: c.u(1, 3),
-         attr="case", a1=_CASE),
-    Step("auth", "agent", "chat", lambda c: c.agent1_auth, lambda c: c.u(20, 60), attr="auth",
-         leg=1, auth=True, a1=_AUTH_METHOD),
-    Step("message", "customer", "chat", lambda c: c.agent1_on, lambda c: c.u(20, 60),
-         role="customer_repeat", phase=1, reauth=True),
-    Step("message", "agent", "chat", lambda c: c.agent1_on, lambda c: c.u(60, 240),
-         role="agent_outcome", leg=1, phase=1),
-    Step("message", "customer", "chat", lambda c: c.agent1_on, lambda c: c.u(10, 40),
-         role="customer_close", phase=1),
-    Step("case_resolved", "system", "chat", lambda c: c.agent1_on & c.resolved,
-         lambda c: c.u(20, 60), attr="case", a1=_CASE),
+    Step(
+        "message",
+        "agent",
+        "chat",
+        lambda c: c.agent1_on,
+        _wait1,
+        role="agent_greet",
+        leg=1,
+        phase=1,
+    ),
+    Step(
+        "case_opened",
+        "system",
+        "chat",
+        lambda c: c.agent1_on,
+        lambda c: c.u(1, 3),
+        attr="case",
+        a1=_CASE,
+    ),
+    Step(
+        "auth",
+        "agent",
+        "chat",
+        lambda c: c.agent1_auth,
+        lambda c: c.u(20, 60),
+        attr="auth",
+        leg=1,
+        auth=True,
+        a1=_AUTH_METHOD,
+    ),
+    Step(
+        "message",
+        "customer",
+        "chat",
+        lambda c: c.agent1_on,
+        lambda c: c.u(20, 60),
+        role="customer_repeat",
+        phase=1,
+        reauth=True,
+    ),
+    Step(
+        "message",
+        "agent",
+        "chat",
+        lambda c: c.agent1_on,
+        lambda c: c.u(60, 240),
+        role="agent_outcome",
+        leg=1,
+        phase=1,
+    ),
+    Step(
+        "message",
+        "customer",
+        "chat",
+        lambda c: c.agent1_on,
+        lambda c: c.u(10, 40),
+        role="customer_close",
+        phase=1,
+    ),
+    Step(
+        "case_resolved",
+        "system",
+        "chat",
+        lambda c: c.agent1_on & c.resolved,
+        lambda c: c.u(20, 60),
+        attr="case",
+        a1=_CASE,
+    ),
 ]
 
 _TRANSFER_LEG: list[Step] = [
-    Step("transfer", "agent", None, lambda c: c.transferred, lambda c: c.u(30, 120),
-         attr="transfer", leg=1, a1=lambda c: c.queue1.astype(np.int64),
-         a2=lambda c: c.queue2.astype(np.int64)),
-    Step("queue_enter", "system", None, lambda c: c.transferred, lambda c: c.u(1, 3), leg=2,
-         wait="wait2"),
-    Step("abandon", "customer", None, lambda c: c.transferred & c.abandoned2, _wait2, leg=2,
-         wait="wait2"),
-    Step("message", "agent", None, lambda c: c.agent2_on, _wait2, role="agent_greet", leg=2,
-         phase=2),
-    Step("auth", "agent", None, lambda c: c.agent2_auth, lambda c: c.u(20, 60), attr="auth",
-         leg=2, auth=True, a1=_AUTH_METHOD),
-    Step("message", "customer", None, lambda c: c.agent2_on, lambda c: c.u(15, 60),
-         role="customer_repeat", phase=2, reauth=True),
-    Step("message", "agent", None, lambda c: c.final_on, lambda c: c.u(60, 300),
-         role="agent_outcome", leg=3, phase=2),
-    Step("message", "customer", None, lambda c: c.final_on, lambda c: c.u(10, 30),
-         role="customer_close", phase=2),
+    Step(
+        "transfer",
+        "agent",
+        None,
+        lambda c: c.transferred,
+        lambda c: c.u(30, 120),
+        attr="transfer",
+        leg=1,
+        a1=lambda c: c.queue1.astype(np.int64),
+        a2=lambda c: c.queue2.astype(np.int64),
+    ),
+    Step(
+        "queue_enter",
+        "system",
+        None,
+        lambda c: c.transferred,
+        lambda c: c.u(1, 3),
+        leg=2,
+        wait="wait2",
+    ),
+    Step(
+        "abandon",
+        "customer",
+        None,
+        lambda c: c.transferred & c.abandoned2,
+        _wait2,
+        leg=2,
+        wait="wait2",
+    ),
+    Step(
+        "message", "agent", None, lambda c: c.agent2_on, _wait2, role="agent_greet", leg=2, phase=2
+    ),
+    Step(
+        "auth",
+        "agent",
+        None,
+        lambda c: c.agent2_auth,
+        lambda c: c.u(20, 60),
+        attr="auth",
+        leg=2,
+        auth=True,
+        a1=_AUTH_METHOD,
+    ),
+    Step(
+        "message",
+        "customer",
+        None,
+        lambda c: c.agent2_on,
+        lambda c: c.u(15, 60),
+        role="customer_repeat",
+        phase=2,
+        reauth=True,
+    ),
+    Step(
+        "message",
+        "agent",
+        None,
+        lambda c: c.final_on,
+        lambda c: c.u(60, 300),
+        role="agent_outcome",
+        leg=3,
+        phase=2,
+    ),
+    Step(
+        "message",
+        "customer",
+        None,
+        lambda c: c.final_on,
+        lambda c: c.u(10, 30),
+        role="customer_close",
+        phase=2,
+    ),
 ]
 
 
@@ -174,100 +390,369 @@ def _with_channel(steps: list[Step], channel: str) -> list[Step]:
 
 
 LIVE_CHAT: list[Step] = [
-    Step("queue_enter", "system", "chat", lambda c: c.always, lambda c: np.zeros(c.n), leg=1,
-         wait="wait1"),
+    Step(
+        "queue_enter",
+        "system",
+        "chat",
+        lambda c: c.always,
+        lambda c: np.zeros(c.n),
+        leg=1,
+        wait="wait1",
+    ),
     Step("abandon", "customer", "chat", lambda c: c.abandoned1, _wait1, leg=1, wait="wait1"),
-    Step("message", "agent", "chat", lambda c: c.agent1_on, _wait1, role="agent_greet", leg=1,
-         phase=1),
-    Step("case_opened", "system", "chat", lambda c: c.agent1_on, lambda c: c.u(1, 3),
-         attr="case", a1=_CASE),
-    Step("auth", "agent", "chat", lambda c: c.agent1_auth, lambda c: c.u(20, 60), attr="auth",
-         leg=1, auth=True, a1=_AUTH_METHOD),
-    Step("message", "customer", "chat", lambda c: c.agent1_on, lambda c: c.u(10, 60),
-         role="customer_open", phase=1),
-    Step("message", "agent", "chat", lambda c: c.agent1_on, lambda c: c.u(15, 60),
-         role="agent_ask", leg=1, phase=1),
-    Step("message", "customer", "chat", lambda c: c.agent1_on, lambda c: c.u(20, 90),
-         role="customer_detail", phase=1),
+    Step(
+        "message",
+        "agent",
+        "chat",
+        lambda c: c.agent1_on,
+        _wait1,
+        role="agent_greet",
+        leg=1,
+        phase=1,
+    ),
+    Step(
+        "case_opened",
+        "system",
+        "chat",
+        lambda c: c.agent1_on,
+        lambda c: c.u(1, 3),
+        attr="case",
+        a1=_CASE,
+    ),
+    Step(
+        "auth",
+        "agent",
+        "chat",
+        lambda c: c.agent1_auth,
+        lambda c: c.u(20, 60),
+        attr="auth",
+        leg=1,
+        auth=True,
+        a1=_AUTH_METHOD,
+    ),
+    Step(
+        "message",
+        "customer",
+        "chat",
+        lambda c: c.agent1_on,
+        lambda c: c.u(10, 60),
+        role="customer_open",
+        phase=1,
+    ),
+    Step(
+        "message",
+        "agent",
+        "chat",
+        lambda c: c.agent1_on,
+        lambda c: c.u(15, 60),
+        role="agent_ask",
+        leg=1,
+        phase=1,
+    ),
+    Step(
+        "message",
+        "customer",
+        "chat",
+        lambda c: c.agent1_on,
+        lambda c: c.u(20, 90),
+        role="customer_detail",
+        phase=1,
+    ),
     *_with_channel(_TRANSFER_LEG, "chat")[:-2],
-    Step("message", "agent", "chat", lambda c: c.final_on, lambda c: c.u(60, 240),
-         role="agent_outcome", leg=3, phase=1),
-    Step("message", "customer", "chat", lambda c: c.final_on, lambda c: c.u(10, 40),
-         role="customer_close", phase=1),
-    Step("case_resolved", "system", "chat", lambda c: c.resolved, lambda c: c.u(20, 60),
-         attr="case", a1=_CASE),
-    Step("email_sent", "agent", "email", lambda c: c.email_followup & c.final_on,
-         lambda c: c.u(600, 7200), role="email_followup", leg=3, ids="email"),
+    Step(
+        "message",
+        "agent",
+        "chat",
+        lambda c: c.final_on,
+        lambda c: c.u(60, 240),
+        role="agent_outcome",
+        leg=3,
+        phase=1,
+    ),
+    Step(
+        "message",
+        "customer",
+        "chat",
+        lambda c: c.final_on,
+        lambda c: c.u(10, 40),
+        role="customer_close",
+        phase=1,
+    ),
+    Step(
+        "case_resolved",
+        "system",
+        "chat",
+        lambda c: c.resolved,
+        lambda c: c.u(20, 60),
+        attr="case",
+        a1=_CASE,
+    ),
+    Step(
+        "email_sent",
+        "agent",
+        "email",
+        lambda c: c.email_followup & c.final_on,
+        lambda c: c.u(600, 7200),
+        role="email_followup",
+        leg=3,
+        ids="email",
+    ),
 ]
 
 _MENU_FOR_GROUP = np.array([1, 2, 3, 4, 5, 6, 6], dtype=np.int64)  # queue group → IVR menu
 
 VOICE: list[Step] = [
     Step("call_start", "system", "ivr", lambda c: c.always, lambda c: np.zeros(c.n)),
-    Step("ivr_menu", "customer", "ivr", lambda c: c.always, lambda c: c.u(5, 20),
-         role="ivr_utterance", attr="ivr_menu", a1=_const(1), a2=_const(0)),
-    Step("ivr_menu", "customer", "ivr", lambda c: c.ivr_depth >= 2, lambda c: c.u(5, 15),
-         attr="ivr_menu", a1=_const(2),
-         a2=lambda c: _MENU_FOR_GROUP[c.queue1 // 3]),
-    Step("ivr_menu", "customer", "ivr", lambda c: c.ivr_depth >= 3, lambda c: c.u(5, 15),
-         attr="ivr_menu", a1=_const(3), a2=_const(7)),
-    Step("auth", "system", "ivr", lambda c: c.ivr_auth, lambda c: c.u(10, 40), attr="auth",
-         auth=True, account=True, a1=_const(0)),
-    Step("queue_enter", "system", "voice", lambda c: c.always, lambda c: c.u(1, 3), leg=1,
-         wait="wait1"),
+    Step(
+        "ivr_menu",
+        "customer",
+        "ivr",
+        lambda c: c.always,
+        lambda c: c.u(5, 20),
+        role="ivr_utterance",
+        attr="ivr_menu",
+        a1=_const(1),
+        a2=_const(0),
+    ),
+    Step(
+        "ivr_menu",
+        "customer",
+        "ivr",
+        lambda c: c.ivr_depth >= 2,
+        lambda c: c.u(5, 15),
+        attr="ivr_menu",
+        a1=_const(2),
+        a2=lambda c: _MENU_FOR_GROUP[c.queue1 // 3],
+    ),
+    Step(
+        "ivr_menu",
+        "customer",
+        "ivr",
+        lambda c: c.ivr_depth >= 3,
+        lambda c: c.u(5, 15),
+        attr="ivr_menu",
+        a1=_const(3),
+        a2=_const(7),
+    ),
+    Step(
+        "auth",
+        "system",
+        "ivr",
+        lambda c: c.ivr_auth,
+        lambda c: c.u(10, 40),
+        attr="auth",
+        auth=True,
+        account=True,
+        a1=_const(0),
+    ),
+    Step(
+        "queue_enter",
+        "system",
+        "voice",
+        lambda c: c.always,
+        lambda c: c.u(1, 3),
+        leg=1,
+        wait="wait1",
+    ),
     Step("abandon", "customer", "voice", lambda c: c.abandoned1, _wait1, leg=1, wait="wait1"),
     Step("call_start", "agent", "voice", lambda c: c.agent1_on, _wait1, leg=1, phase=1),
-    Step("case_opened", "system", "voice", lambda c: c.agent1_on, lambda c: c.u(3, 10),
-         attr="case", a1=_CASE),
-    Step("auth", "agent", "voice", lambda c: c.agent1_auth, lambda c: c.u(20, 60),
-         attr="auth", leg=1, auth=True, a1=_AUTH_METHOD),
-    Step("message", "customer", "voice", lambda c: c.agent1_on, lambda c: c.u(10, 40),
-         role="customer_open", phase=1, reauth=True),
-    Step("message", "agent", "voice", lambda c: c.agent1_on, lambda c: c.u(15, 60),
-         role="agent_ask", leg=1, phase=1),
-    Step("message", "customer", "voice", lambda c: c.agent1_on, lambda c: c.u(20, 90),
-         role="customer_detail", phase=1),
+    Step(
+        "case_opened",
+        "system",
+        "voice",
+        lambda c: c.agent1_on,
+        lambda c: c.u(3, 10),
+        attr="case",
+        a1=_CASE,
+    ),
+    Step(
+        "auth",
+        "agent",
+        "voice",
+        lambda c: c.agent1_auth,
+        lambda c: c.u(20, 60),
+        attr="auth",
+        leg=1,
+        auth=True,
+        a1=_AUTH_METHOD,
+    ),
+    Step(
+        "message",
+        "customer",
+        "voice",
+        lambda c: c.agent1_on,
+        lambda c: c.u(10, 40),
+        role="customer_open",
+        phase=1,
+        reauth=True,
+    ),
+    Step(
+        "message",
+        "agent",
+        "voice",
+        lambda c: c.agent1_on,
+        lambda c: c.u(15, 60),
+        role="agent_ask",
+        leg=1,
+        phase=1,
+    ),
+    Step(
+        "message",
+        "customer",
+        "voice",
+        lambda c: c.agent1_on,
+        lambda c: c.u(20, 90),
+        role="customer_detail",
+        phase=1,
+    ),
     *_with_channel(_TRANSFER_LEG, "voice")[:-2],
-    Step("message", "agent", "voice", lambda c: c.final_on, lambda c: c.u(60, 300),
-         role="agent_outcome", leg=3, phase=1),
-    Step("message", "customer", "voice", lambda c: c.final_on, lambda c: c.u(10, 30),
-         role="customer_close", phase=1),
-    Step("call_end", "agent", "voice", lambda c: c.agent1_on, lambda c: c.u(5, 20),
-         attr="call_end", leg=3),
-    Step("case_resolved", "system", "voice", lambda c: c.resolved, lambda c: c.u(30, 120),
-         attr="case", a1=_CASE),
-    Step("email_sent", "agent", "email", lambda c: c.email_followup & c.final_on,
-         lambda c: c.u(600, 7200), role="email_followup", leg=3, ids="email"),
+    Step(
+        "message",
+        "agent",
+        "voice",
+        lambda c: c.final_on,
+        lambda c: c.u(60, 300),
+        role="agent_outcome",
+        leg=3,
+        phase=1,
+    ),
+    Step(
+        "message",
+        "customer",
+        "voice",
+        lambda c: c.final_on,
+        lambda c: c.u(10, 30),
+        role="customer_close",
+        phase=1,
+    ),
+    Step(
+        "call_end",
+        "agent",
+        "voice",
+        lambda c: c.agent1_on,
+        lambda c: c.u(5, 20),
+        attr="call_end",
+        leg=3,
+    ),
+    Step(
+        "case_resolved",
+        "system",
+        "voice",
+        lambda c: c.resolved,
+        lambda c: c.u(30, 120),
+        attr="case",
+        a1=_CASE,
+    ),
+    Step(
+        "email_sent",
+        "agent",
+        "email",
+        lambda c: c.email_followup & c.final_on,
+        lambda c: c.u(600, 7200),
+        role="email_followup",
+        leg=3,
+        ids="email",
+    ),
 ]
 
 EMAIL_THREAD: list[Step] = [
-    Step("email_received", "customer", "email", lambda c: c.always, lambda c: np.zeros(c.n),
-         role="customer_open"),
-    Step("case_opened", "system", "email", lambda c: c.always, lambda c: c.u(60, 600),
-         attr="case", a1=_CASE),
-    Step("email_sent", "agent", "email", lambda c: c.always, lambda c: c.u(7200, 108_000),
-         role="agent_outcome", leg=1),
-    Step("email_received", "customer", "email", lambda c: c.chance(0.4),
-         lambda c: c.u(3600, 86_400), role="customer_close"),
-    Step("case_resolved", "system", "email", lambda c: c.resolved, lambda c: c.u(60, 3600),
-         attr="case", a1=_CASE),
+    Step(
+        "email_received",
+        "customer",
+        "email",
+        lambda c: c.always,
+        lambda c: np.zeros(c.n),
+        role="customer_open",
+    ),
+    Step(
+        "case_opened",
+        "system",
+        "email",
+        lambda c: c.always,
+        lambda c: c.u(60, 600),
+        attr="case",
+        a1=_CASE,
+    ),
+    Step(
+        "email_sent",
+        "agent",
+        "email",
+        lambda c: c.always,
+        lambda c: c.u(7200, 108_000),
+        role="agent_outcome",
+        leg=1,
+    ),
+    Step(
+        "email_received",
+        "customer",
+        "email",
+        lambda c: c.chance(0.4),
+        lambda c: c.u(3600, 86_400),
+        role="customer_close",
+    ),
+    Step(
+        "case_resolved",
+        "system",
+        "email",
+        lambda c: c.resolved,
+        lambda c: c.u(60, 3600),
+        attr="case",
+        a1=_CASE,
+    ),
 ]
 
 MESSAGING_THREAD: list[Step] = [
-    Step("message", "customer", None, lambda c: c.always, lambda c: np.zeros(c.n),
-         role="customer_open"),
-    Step("message", "agent", None, lambda c: c.always, lambda c: c.u(300, 3600),
-         role="agent_ask", leg=1),
-    Step("message", "customer", None, lambda c: c.always, lambda c: c.u(60, 1800),
-         role="customer_detail"),
-    Step("message", "agent", None, lambda c: c.always, lambda c: c.u(300, 3600),
-         role="agent_outcome", leg=1),
-    Step("case_resolved", "system", None, lambda c: c.resolved, lambda c: c.u(60, 600),
-         attr="case", a1=_CASE),
+    Step(
+        "message",
+        "customer",
+        None,
+        lambda c: c.always,
+        lambda c: np.zeros(c.n),
+        role="customer_open",
+    ),
+    Step(
+        "message",
+        "agent",
+        None,
+        lambda c: c.always,
+        lambda c: c.u(300, 3600),
+        role="agent_ask",
+        leg=1,
+    ),
+    Step(
+        "message",
+        "customer",
+        None,
+        lambda c: c.always,
+        lambda c: c.u(60, 1800),
+        role="customer_detail",
+    ),
+    Step(
+        "message",
+        "agent",
+        None,
+        lambda c: c.always,
+        lambda c: c.u(300, 3600),
+        role="agent_outcome",
+        leg=1,
+    ),
+    Step(
+        "case_resolved",
+        "system",
+        None,
+        lambda c: c.resolved,
+        lambda c: c.u(60, 600),
+        attr="case",
+        a1=_CASE,
+    ),
 ]
 
 PROGRAMS: dict[int, list[Step]] = {
-    SELF: SELF_SERVICE, BOT: BOT_CHAT, CHAT: LIVE_CHAT, VOICE_KIND: VOICE, EMAIL: EMAIL_THREAD,
+    SELF: SELF_SERVICE,
+    BOT: BOT_CHAT,
+    CHAT: LIVE_CHAT,
+    VOICE_KIND: VOICE,
+    EMAIL: EMAIL_THREAD,
     MESSAGING: MESSAGING_THREAD,
 }
 
@@ -322,8 +807,9 @@ def emit_program(plan: ProgramPlan, contacts: Contacts) -> Frame:
     wait_kind = per_step([{None: 0, "wait1": 1, "wait2": 2}[s.wait] for s in steps])
     wait_s = np.select([wait_kind == 1, wait_kind == 2], [ctx.wait1[ci], ctx.wait2[ci]], np.nan)
 
-    role_codes = [-2 if s.role == "agent_outcome" else (TR[s.role] if s.role else -1)
-                  for s in steps]
+    role_codes = [
+        -2 if s.role == "agent_outcome" else (TR[s.role] if s.role else -1) for s in steps
+    ]
     role = per_step(role_codes)
     outcome = np.where(ctx.resolved[ci], TR["agent_resolve"], TR["agent_pending"])
     role = np.where(role == -2, outcome, role)
@@ -331,8 +817,11 @@ def emit_program(plan: ProgramPlan, contacts: Contacts) -> Frame:
     # identification: customer_id from the first auth/login step on (and all along when the
     # customer was logged in before the contact started)
     auth_steps = np.array([s.auth for s in steps])
-    first_auth = np.where((plan.active & auth_steps).any(axis=1),
-                          np.argmax(plan.active & auth_steps, axis=1), len(steps))
+    first_auth = np.where(
+        (plan.active & auth_steps).any(axis=1),
+        np.argmax(plan.active & auth_steps, axis=1),
+        len(steps),
+    )
     is_email_step = per_step([s.ids == "email" for s in steps]).astype(bool)
     id_customer = (si >= first_auth[ci]) & ~is_email_step
     id_customer |= ctx.logged_in[ci] & (plan.kind in (BOT, CHAT)) & ~is_email_step
@@ -352,23 +841,37 @@ def emit_program(plan: ProgramPlan, contacts: Contacts) -> Frame:
     start = contacts.start_ms[rows]
     ts = start + plan.offset_ms[ci, si]
     frame: Frame = {
-        "person": contacts.person[rows], "journey": contacts.journey[rows],
-        "contact": rows.astype(np.int32), "contact_index": contacts.index[rows],
-        "intent": ctx.intent[ci], "lang": ctx.language[ci], "resolved": ctx.resolved[ci],
-        "ts_ms": ts, "channel": channel, "etype": per_step([ET[s.etype] for s in steps]),
-        "actor": actor, "agent": agent, "queue": queue, "wait_s": wait_s,
-        "text_role": role, "id_customer": id_customer, "attr_kind": attr_codes,
-        "a_i1": a1, "a_i2": a2,
+        "person": contacts.person[rows],
+        "journey": contacts.journey[rows],
+        "contact": rows.astype(np.int32),
+        "contact_index": contacts.index[rows],
+        "intent": ctx.intent[ci],
+        "lang": ctx.language[ci],
+        "resolved": ctx.resolved[ci],
+        "ts_ms": ts,
+        "channel": channel,
+        "etype": per_step([ET[s.etype] for s in steps]),
+        "actor": actor,
+        "agent": agent,
+        "queue": queue,
+        "wait_s": wait_s,
+        "text_role": role,
+        "id_customer": id_customer,
+        "attr_kind": attr_codes,
+        "a_i1": a1,
+        "a_i2": a2,
         "id_account": per_step([s.account for s in steps]).astype(bool),
         "reauth": per_step([s.reauth for s in steps]).astype(bool)
         & (ctx.reidentifications[ci] > 0),
     }
     # friction grows after the first queue and again after a transfer
     phase = per_step([s.phase for s in steps])
-    friction = (ctx.friction_before[ci]
-                + (phase >= 1) * (0.25 * np.minimum(ctx.wait1[ci] / 600.0, 1.5)
-                                  + 0.15 * ctx.reidentifications[ci])
-                + (phase >= 2) * (0.1 + 0.25 * np.minimum(ctx.wait2[ci] / 600.0, 1.5)))
+    friction = (
+        ctx.friction_before[ci]
+        + (phase >= 1)
+        * (0.25 * np.minimum(ctx.wait1[ci] / 600.0, 1.5) + 0.15 * ctx.reidentifications[ci])
+        + (phase >= 2) * (0.1 + 0.25 * np.minimum(ctx.wait2[ci] / 600.0, 1.5))
+    )
     frame["friction"] = friction
     _call_timings(plan, frame, ci, si)
     _contact_identifiers(plan, frame, ci, is_email_step)
@@ -390,9 +893,13 @@ def _call_timings(plan: ProgramPlan, frame: Frame, ci: np.ndarray, si: np.ndarra
     ctx = plan.ctx
     rows = ci[hit]
     duration = (plan.offset_ms[rows, end_k] - plan.offset_ms[rows, answer_k]) / 1000.0
-    hold = np.where(ctx.transferred[rows], ctx.wait2[rows] + 2.0,
-                    np.where(plan.ctx.rng.random(len(rows)) < 0.3,
-                             plan.ctx.rng.uniform(10, 90, len(rows)), 0.0))
+    hold = np.where(
+        ctx.transferred[rows],
+        ctx.wait2[rows] + 2.0,
+        np.where(
+            plan.ctx.rng.random(len(rows)) < 0.3, plan.ctx.rng.uniform(10, 90, len(rows)), 0.0
+        ),
+    )
     hold = np.minimum(hold, duration)
     frame["duration_s"][hit] = np.round(duration, 1)
     frame["a_f1"][hit] = np.round(duration - hold, 1)
@@ -400,8 +907,9 @@ def _call_timings(plan: ProgramPlan, frame: Frame, ci: np.ndarray, si: np.ndarra
     frame["a_f3"][hit] = np.round(plan.ctx.rng.uniform(20, 150, len(rows)), 1)
 
 
-def _contact_identifiers(plan: ProgramPlan, frame: Frame, ci: np.ndarray,
-                         is_email_step: np.ndarray) -> None:
+def _contact_identifiers(
+    plan: ProgramPlan, frame: Frame, ci: np.ndarray, is_email_step: np.ndarray
+) -> None:
     """The identifiers each event shows, by contact kind (see the module docstring)."""
     ctx = plan.ctx
     n = len(ci)
@@ -419,8 +927,9 @@ def _contact_identifiers(plan: ProgramPlan, frame: Frame, ci: np.ndarray,
         frame["id_device"] = np.where(web_like, np.uint64(0), ctx.device_key[ci])
         frame["id_email"] = ctx.email_kind[ci]
     elif kind == VOICE_KIND:
-        frame["id_phone"] = np.where(ctx.withheld[ci], -1,
-                                     ctx.phone_slot[ci] * 4 + ctx.phone_form[ci]).astype(np.int8)
+        frame["id_phone"] = np.where(
+            ctx.withheld[ci], -1, ctx.phone_slot[ci] * 4 + ctx.phone_form[ci]
+        ).astype(np.int8)
     elif kind == EMAIL:
         frame["id_email"] = ctx.email_kind[ci]
     elif kind == MESSAGING:
@@ -432,7 +941,11 @@ def _contact_identifiers(plan: ProgramPlan, frame: Frame, ci: np.ndarray,
     if kind not in (SELF, BOT):
         frame["session"] = np.zeros(n, dtype=np.uint64)
     # a follow-up email goes to the address on file, not to the channel's identifiers
-    for name, none in (("id_cookie", np.uint64(0)), ("id_device", np.uint64(0)),
-                       ("id_phone", -1), ("id_social", False)):
+    for name, none in (
+        ("id_cookie", np.uint64(0)),
+        ("id_device", np.uint64(0)),
+        ("id_phone", -1),
+        ("id_social", False),
+    ):
         frame[name] = np.where(is_email_step, none, frame[name])
     frame["id_email"] = np.where(is_email_step, 0, frame["id_email"]).astype(np.int8)

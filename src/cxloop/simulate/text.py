@@ -33,8 +33,12 @@ from cxloop.simulate.people import Population
 
 SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 PII_TYPES: tuple[str, ...] = ("email", "phone", "card")
-EFFORT_TYPES: tuple[str, ...] = ("repeat_contact", "already_told", "asked_for_human",
-                                 "driver_mention")
+EFFORT_TYPES: tuple[str, ...] = (
+    "repeat_contact",
+    "already_told",
+    "asked_for_human",
+    "driver_mention",
+)
 NEGATIVE_BELOW = -0.25
 POSITIVE_ABOVE = 0.25
 
@@ -63,8 +67,9 @@ class PhraseTable:
         self.post = pa.array([s[1] if len(s) > 1 else "" for s in split])
         self.has_slot = np.array([len(s) > 1 for s in split])
 
-    def pick(self, table: str, lang: np.ndarray, group: np.ndarray,
-             rng: np.random.Generator) -> np.ndarray:
+    def pick(
+        self, table: str, lang: np.ndarray, group: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
         """A random variant per row (row index into the flat table)."""
         start, count = self._ranges[table][lang, group].T
         return np.asarray(start + (rng.random(len(lang)) * count).astype(np.int64))
@@ -104,14 +109,29 @@ def _phrases() -> PhraseTable:
 PHRASES = _phrases()
 
 _BODY_TABLE = {
-    "search_query": "search", "ivr_utterance": "ivr", "customer_open": "open",
-    "customer_detail": "detail", "customer_repeat": "open", "customer_human": "human",
-    "customer_close": "close", "bot_reply": "bot", "agent_greet": "greet", "agent_ask": "ask",
-    "agent_resolve": "resolve", "agent_pending": "pending", "email_followup": "followup",
+    "search_query": "search",
+    "ivr_utterance": "ivr",
+    "customer_open": "open",
+    "customer_detail": "detail",
+    "customer_repeat": "open",
+    "customer_human": "human",
+    "customer_close": "close",
+    "bot_reply": "bot",
+    "agent_greet": "greet",
+    "agent_ask": "ask",
+    "agent_resolve": "resolve",
+    "agent_pending": "pending",
+    "email_followup": "followup",
     "survey_verbatim": "verbatim",
 }
-_AGENT_SENTIMENT = {"bot_reply": 0.1, "agent_greet": 0.4, "agent_ask": 0.0,
-                    "agent_resolve": 0.5, "agent_pending": -0.1, "email_followup": 0.3}
+_AGENT_SENTIMENT = {
+    "bot_reply": 0.1,
+    "agent_greet": 0.4,
+    "agent_ask": 0.0,
+    "agent_resolve": 0.5,
+    "agent_pending": -0.1,
+    "email_followup": 0.3,
+}
 
 
 @dataclass
@@ -130,8 +150,9 @@ def _slot_values(frame: Frame, rows: np.ndarray, pop: Population, seed: int) -> 
     journey = frame["journey"][rows].astype(np.int64)
     intent = frame["intent"][rows]
     key = hash_keys(seed, 40, journey)
-    order = pa.array("#" + (key % np.uint64(9_000_000) + np.uint64(1_000_000)).astype(str)
-                     .astype(object))
+    order = pa.array(
+        "#" + (key % np.uint64(9_000_000) + np.uint64(1_000_000)).astype(str).astype(object)
+    )
     country = pop.country[frame["person"][rows]]
     currency = COUNTRY_CURRENCY[country]
     cents = ((key >> np.uint64(20)) % np.uint64(20_000)).astype(np.int64) + 500
@@ -155,8 +176,11 @@ def _slot_values(frame: Frame, rows: np.ndarray, pop: Population, seed: int) -> 
         amount[hit] = text.to_numpy(zero_copy_only=False)
     plan = np.array(PLANS, dtype=object)[(key % np.uint64(len(PLANS))).astype(np.int64)]
     kind = INTENT_SLOT[np.maximum(intent, 0)] * (intent >= 0)
-    out = np.select([kind == 1, kind == 2, kind == 3],
-                    [order.to_numpy(zero_copy_only=False), amount, plan], default="")
+    out = np.select(
+        [kind == 1, kind == 2, kind == 3],
+        [order.to_numpy(zero_copy_only=False), amount, plan],
+        default="",
+    )
     return pa.array(out, type=pa.string())
 
 
@@ -169,8 +193,9 @@ def _fill(index: np.ndarray, slot: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(pre, slot, post, "")
 
 
-def build_texts(frame: Frame, base_mood: np.ndarray, pop: Population, seed: int,
-                rng: np.random.Generator) -> tuple[pa.Array, TextTruth]:
+def build_texts(
+    frame: Frame, base_mood: np.ndarray, pop: Population, seed: int, rng: np.random.Generator
+) -> tuple[pa.Array, TextTruth]:
     """The ``text`` column (null where an event says nothing) and the truth about each text.
 
     Args:
@@ -196,9 +221,14 @@ def build_texts(frame: Frame, base_mood: np.ndarray, pop: Population, seed: int,
     # true sentiment: the journey's mood, minus the friction so far, plus what this moment adds
     mood = np.where(journey >= 0, base_mood[np.maximum(journey, 0)], 0.1)
     adj = np.select(
-        [is_role("customer_close") & resolved, is_role("customer_close"),
-         is_role("customer_human"), is_role("customer_repeat")],
-        [0.45, -0.35, -0.3, -0.15], default=0.0,
+        [
+            is_role("customer_close") & resolved,
+            is_role("customer_close"),
+            is_role("customer_human"),
+            is_role("customer_repeat"),
+        ],
+        [0.45, -0.35, -0.3, -0.15],
+        default=0.0,
     )
     score = mood - frame["friction"][rows] + adj + rng.normal(0.0, 0.15, n)
     csat = frame["csat"][rows]
@@ -230,28 +260,31 @@ def build_texts(frame: Frame, base_mood: np.ndarray, pop: Population, seed: int,
 
     # opener, chosen by the true sentiment
     speaks_first = is_role("customer_open", "customer_repeat")
-    wants_opener = speaks_first & np.select([label == 0, label == 1], [r[:, 0] < 0.85,
-                                                                        r[:, 0] < 0.4],
-                                            r[:, 0] < 0.7)
+    wants_opener = speaks_first & np.select(
+        [label == 0, label == 1], [r[:, 0] < 0.85, r[:, 0] < 0.4], r[:, 0] < 0.7
+    )
     opener = np.full(n, -1, dtype=np.int64)
     if wants_opener.any():
-        opener[wants_opener] = PHRASES.pick("opener", lang[wants_opener],
-                                            label[wants_opener].astype(np.int64), rng)
+        opener[wants_opener] = PHRASES.pick(
+            "opener", lang[wants_opener], label[wants_opener].astype(np.int64), rng
+        )
 
     # effort phrases
     effort = np.full(n, -1, dtype=np.int8)
     effort_phrase = np.full(n, -1, dtype=np.int64)
     repeat = is_role("customer_open") & (contact_index >= 1) & (r[:, 1] < 0.7)
     told = (is_role("customer_repeat") & (r[:, 2] < 0.85)) | (
-        is_role("customer_open", "customer_detail") & reauth & (r[:, 2] < 0.6))
+        is_role("customer_open", "customer_detail") & reauth & (r[:, 2] < 0.6)
+    )
     told &= ~repeat
     if repeat.any():
         ordinal = np.minimum(contact_index[repeat], 3).astype(np.int64) - 1
         effort_phrase[repeat] = PHRASES.pick("repeat_contact", lang[repeat], ordinal, rng)
         effort[repeat] = 0
     if told.any():
-        effort_phrase[told] = PHRASES.pick("already_told", lang[told],
-                                           np.zeros(told.sum(), dtype=np.int64), rng)
+        effort_phrase[told] = PHRASES.pick(
+            "already_told", lang[told], np.zeros(told.sum(), dtype=np.int64), rng
+        )
         effort[told] = 1
     effort[is_role("customer_human")] = 2
     # survey verbatims name what went wrong (the planted drivers), when it did
@@ -265,8 +298,9 @@ def build_texts(frame: Frame, base_mood: np.ndarray, pop: Population, seed: int,
     opener_text = _fill(opener, empty.fill_null(""))
 
     # personal data inside the text
-    card_intent = np.isin(intent, [INTENTS.index(x) for x in
-                                   ("billing_dispute", "payment_failure", "refund")])
+    card_intent = np.isin(
+        intent, [INTENTS.index(x) for x in ("billing_dispute", "payment_failure", "refund")]
+    )
     p_card = np.where(card_intent, 0.3, 0.06)
     detail = is_role("customer_detail")
     email_body = is_role("customer_open") & (frame["channel"][rows] == CH["email"])
@@ -291,12 +325,16 @@ def build_texts(frame: Frame, base_mood: np.ndarray, pop: Population, seed: int,
         values[is_card] = format_cards(cards, rng).to_numpy(zero_copy_only=False)
     pii_text = _fill(pii_phrase, pa.array(values, type=pa.string()))
 
-    joined = pc.binary_join_element_wise(opener_text, effort_text, body_text, pii_text, " ",
-                                         null_handling="skip")
+    joined = pc.binary_join_element_wise(
+        opener_text, effort_text, body_text, pii_text, " ", null_handling="skip"
+    )
     position = np.full(len(frame["ts_ms"]), -1, dtype=np.int64)
     position[rows] = np.arange(n)
     text = joined.take(pa.array(position, mask=position < 0))
     return text, TextTruth(
-        rows=rows, sentiment_score=score, sentiment=label.astype(np.int8), pii=pii,
+        rows=rows,
+        sentiment_score=score,
+        sentiment=label.astype(np.int8),
+        pii=pii,
         effort=effort,
     )

@@ -96,8 +96,14 @@ def _iso(ms: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise(text, "Z", "")
 
 
-def journey_facts(j: Journeys, keep: np.ndarray, c: Contacts, frame: Frame,
-                  churn_ms: np.ndarray, churn_cause: np.ndarray) -> pa.Table:
+def journey_facts(
+    j: Journeys,
+    keep: np.ndarray,
+    c: Contacts,
+    frame: Frame,
+    churn_ms: np.ndarray,
+    churn_cause: np.ndarray,
+) -> pa.Table:
     """One row per journey that happened (journeys after a customer left are not in it)."""
     rows = np.flatnonzero(keep)
     surveyed = frame["etype"] == ET["survey_response"]
@@ -105,16 +111,21 @@ def journey_facts(j: Journeys, keep: np.ndarray, c: Contacts, frame: Frame,
     nps = np.full(len(j), -1, dtype=np.int16)
     ces = np.full(len(j), -1, dtype=np.int16)
     js = frame["journey"][surveyed]
-    csat[js], nps[js], ces[js] = frame["csat"][surveyed], frame["nps"][surveyed], \
-        frame["ces"][surveyed]
-    path = (pd.DataFrame({"journey": c.journey, "kind": np.array(CONTACT_KINDS)[c.kind]})
-            .groupby("journey", sort=True)["kind"].agg(">".join))
+    csat[js], nps[js], ces[js] = (
+        frame["csat"][surveyed],
+        frame["nps"][surveyed],
+        frame["ces"][surveyed],
+    )
+    path = (
+        pd.DataFrame({"journey": c.journey, "kind": np.array(CONTACT_KINDS)[c.kind]})
+        .groupby("journey", sort=True)["kind"]
+        .agg(">".join)
+    )
     channel_path = np.full(len(j), "", dtype=object)
     channel_path[path.index.to_numpy()] = path.to_numpy()
     person_churn = churn_ms[j.person]
     churn_90 = (person_churn > j["end_ms"]) & (person_churn <= j["end_ms"] + 90 * MS_PER_DAY)
-    ttr = np.where(j["resolved_at_ms"] >= 0, (j["resolved_at_ms"] - j.start_ms) / 1000.0,
-                   np.nan)
+    ttr = np.where(j["resolved_at_ms"] >= 0, (j["resolved_at_ms"] - j.start_ms) / 1000.0, np.nan)
     caused = churn_cause[j.person] == np.arange(len(j))
     table = {
         "journey": rows,
@@ -122,12 +133,16 @@ def journey_facts(j: Journeys, keep: np.ndarray, c: Contacts, frame: Frame,
         "person_id": ["P" + str(x).zfill(7) for x in j.person[rows]],
         "intent": np.array(INTENTS)[j.intent[rows]],
         "language": np.array(LANGUAGES)[j.language[rows]],
-        "started_at": _iso(j.start_ms[rows]), "ended_at": _iso(j["end_ms"][rows]),
-        "contacts": j["contacts"][rows], "channel_path": channel_path[rows],
+        "started_at": _iso(j.start_ms[rows]),
+        "ended_at": _iso(j["end_ms"][rows]),
+        "contacts": j["contacts"][rows],
+        "channel_path": channel_path[rows],
         "resolved": j["resolved"][rows],
         "first_contact_resolution": j["first_contact_resolution"][rows],
-        "reidentifications": j["reidentifications"][rows], "transfers": j["transfers"][rows],
-        "bot_handoffs": j["handoffs"][rows], "abandons": j["abandons"][rows],
+        "reidentifications": j["reidentifications"][rows],
+        "transfers": j["transfers"][rows],
+        "bot_handoffs": j["handoffs"][rows],
+        "abandons": j["abandons"][rows],
         "total_wait_s": j["total_wait_s"][rows],
         "time_to_resolution_s": pa.array(ttr[rows], mask=np.isnan(ttr[rows])),
         "sentiment": np.round(j["sentiment"][rows], 3),
@@ -136,7 +151,8 @@ def journey_facts(j: Journeys, keep: np.ndarray, c: Contacts, frame: Frame,
         "csat": pa.array(csat[rows], mask=csat[rows] < 0),
         "nps": pa.array(nps[rows], mask=nps[rows] < 0),
         "ces": pa.array(ces[rows], mask=ces[rows] < 0),
-        "churn_within_90d": churn_90[rows], "churn_caused_by_journey": caused[rows],
+        "churn_within_90d": churn_90[rows],
+        "churn_caused_by_journey": caused[rows],
     }
     return pa.table(table)
 
@@ -149,11 +165,21 @@ def journey_events_table(frame: Frame, event_key: np.ndarray, facts: pa.Table) -
     position[facts.column("journey").to_numpy()] = np.arange(facts.num_rows)
     at = pa.array(position[journey])
     columns = {"event_key": event_key[rows], "journey": journey}
-    for name in ("person_id", "intent", "resolved", "contacts", "first_contact_resolution",
-                 "reidentifications", "transfers", "total_wait_s", "time_to_resolution_s"):
+    for name in (
+        "person_id",
+        "intent",
+        "resolved",
+        "contacts",
+        "first_contact_resolution",
+        "reidentifications",
+        "transfers",
+        "total_wait_s",
+        "time_to_resolution_s",
+    ):
         columns[name] = facts.column(name).take(at)
-    columns["contact_number"] = pa.array(frame["contact_index"][rows] + 1,
-                                         mask=frame["contact_index"][rows] < 0)
+    columns["contact_number"] = pa.array(
+        frame["contact_index"][rows] + 1, mask=frame["contact_index"][rows] < 0
+    )
     columns["channel"] = np.array(CHANNELS_USED)[frame["channel"][rows]]
     columns["type"] = np.array(EVENT_TYPES_USED)[frame["etype"][rows]]
     return pa.table(columns)
@@ -163,22 +189,26 @@ def messages_table(frame: Frame, event_key: np.ndarray, truth: TextTruth) -> pa.
     """One row per event with text: language, intent, true sentiment, PII, effort."""
     r = truth.rows
     intent = frame["intent"][r]
-    return pa.table({
-        "event_key": event_key[r], "ts_ms": frame["ts_ms"][r],
-        "person": frame["person"][r],
-        "journey": pa.array(frame["journey"][r], mask=frame["journey"][r] < 0),
-        "language": np.array(LANGUAGES)[frame["lang"][r]],
-        "intent": pa.array(np.array(INTENTS)[np.maximum(intent, 0)], mask=intent < 0),
-        "actor": np.array(ACTORS_USED)[frame["actor"][r]],
-        "role": np.array(TEXT_ROLES)[frame["text_role"][r]],
-        "sentiment": np.array(SENTIMENT_LABELS)[truth.sentiment],
-        "sentiment_score": truth.sentiment_score,
-        "contains_pii": truth.pii >= 0,
-        "pii_type": pa.array(np.array(PII_TYPES)[np.maximum(truth.pii, 0)], mask=truth.pii < 0),
-        "effort": truth.effort >= 0,
-        "effort_type": pa.array(np.array(EFFORT_TYPES)[np.maximum(truth.effort, 0)],
-                                mask=truth.effort < 0),
-    })
+    return pa.table(
+        {
+            "event_key": event_key[r],
+            "ts_ms": frame["ts_ms"][r],
+            "person": frame["person"][r],
+            "journey": pa.array(frame["journey"][r], mask=frame["journey"][r] < 0),
+            "language": np.array(LANGUAGES)[frame["lang"][r]],
+            "intent": pa.array(np.array(INTENTS)[np.maximum(intent, 0)], mask=intent < 0),
+            "actor": np.array(ACTORS_USED)[frame["actor"][r]],
+            "role": np.array(TEXT_ROLES)[frame["text_role"][r]],
+            "sentiment": np.array(SENTIMENT_LABELS)[truth.sentiment],
+            "sentiment_score": truth.sentiment_score,
+            "contains_pii": truth.pii >= 0,
+            "pii_type": pa.array(np.array(PII_TYPES)[np.maximum(truth.pii, 0)], mask=truth.pii < 0),
+            "effort": truth.effort >= 0,
+            "effort_type": pa.array(
+                np.array(EFFORT_TYPES)[np.maximum(truth.effort, 0)], mask=truth.effort < 0
+            ),
+        }
+    )
 
 
 def crm_identifiers(crm: pd.DataFrame, person: np.ndarray, pop: Population) -> pa.Table:
@@ -193,72 +223,123 @@ def crm_identifiers(crm: pd.DataFrame, person: np.ndarray, pop: Population) -> p
     records = np.bincount(person, minlength=pop.n)[person]
     tied = ((has_e.astype(int) + has_p + has_c) >= 2) | (records >= 2)
     typo = has_e & (np.char.lower(email.astype(str)) == pop.email_typo[person].astype(str))
-    kinds = np.where(typo, "typo", np.where(
-        np.char.lower(email.astype(str)) == pop.email[person].astype(str), "primary", "work"))
+    kinds = np.where(
+        typo,
+        "typo",
+        np.where(
+            np.char.lower(email.astype(str)) == pop.email[person].astype(str), "primary", "work"
+        ),
+    )
     parts = [
-        pd.DataFrame({"identifier": "email:" + np.char.lower(email[has_e].astype(str)).astype(
-            object), "id_type": "email", "person": person[has_e], "kind": kinds[has_e],
-            "tied": tied[has_e]}),
-        pd.DataFrame({"identifier": "phone:" + pop.phone_e164[person[has_p]], "id_type": "phone",
-                      "person": person[has_p], "kind": "phone", "tied": tied[has_p]}),
-        pd.DataFrame({"identifier": "customer_id:" + cid[has_c], "id_type": "customer_id",
-                      "person": person[has_c], "kind": "customer_id", "tied": tied[has_c]}),
+        pd.DataFrame(
+            {
+                "identifier": "email:" + np.char.lower(email[has_e].astype(str)).astype(object),
+                "id_type": "email",
+                "person": person[has_e],
+                "kind": kinds[has_e],
+                "tied": tied[has_e],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "identifier": "phone:" + pop.phone_e164[person[has_p]],
+                "id_type": "phone",
+                "person": person[has_p],
+                "kind": "phone",
+                "tied": tied[has_p],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "identifier": "customer_id:" + cid[has_c],
+                "id_type": "customer_id",
+                "person": person[has_c],
+                "kind": "customer_id",
+                "tied": tied[has_c],
+            }
+        ),
     ]
     return pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
 
 
-def people_table(pop: Population, frame: Frame, journeys_per_person: np.ndarray,
-                 churn_ms: np.ndarray, end_ms: int) -> pa.Table:
+def people_table(
+    pop: Population,
+    frame: Frame,
+    journeys_per_person: np.ndarray,
+    churn_ms: np.ndarray,
+    end_ms: int,
+) -> pa.Table:
     """One row per person: who they are, and what they did (journeys, purchases, churn)."""
     purchase = (frame["etype"] == ET["purchase"]) & ~np.isnan(frame["value"])
-    spend = np.bincount(frame["person"][purchase], weights=frame["value"][purchase],
-                        minlength=pop.n)
+    spend = np.bincount(
+        frame["person"][purchase], weights=frame["value"][purchase], minlength=pop.n
+    )
     count = np.bincount(frame["person"][purchase], minlength=pop.n)
     observed = (churn_ms >= 0) & (churn_ms < end_ms)
-    return pa.table({
-        "person_id": ["P" + str(x).zfill(7) for x in range(pop.n)],
-        "customer_id": pop.customer_id.astype(str),
-        "country": np.array(COUNTRY_CODES)[pop.country],
-        "language": np.array(LANGUAGES)[pop.language],
-        "tier": np.array(TIERS)[pop.tier], "segment": np.array(SEGMENTS)[pop.segment],
-        "household_id": pa.array(pop.household, mask=pop.household < 0),
-        "journeys": journeys_per_person, "purchases": count,
-        "purchase_value": np.round(spend, 2),
-        "currency": np.array(CURRENCIES)[COUNTRY_CURRENCY[pop.country]],
-        "churned_at": _iso(np.where(observed, churn_ms, -1)),
-    })
+    return pa.table(
+        {
+            "person_id": ["P" + str(x).zfill(7) for x in range(pop.n)],
+            "customer_id": pop.customer_id.astype(str),
+            "country": np.array(COUNTRY_CODES)[pop.country],
+            "language": np.array(LANGUAGES)[pop.language],
+            "tier": np.array(TIERS)[pop.tier],
+            "segment": np.array(SEGMENTS)[pop.segment],
+            "household_id": pa.array(pop.household, mask=pop.household < 0),
+            "journeys": journeys_per_person,
+            "purchases": count,
+            "purchase_value": np.round(spend, 2),
+            "currency": np.array(CURRENCIES)[COUNTRY_CURRENCY[pop.country]],
+            "churned_at": _iso(np.where(observed, churn_ms, -1)),
+        }
+    )
 
 
 def agents_table(empathy: np.ndarray, pool: int) -> pa.Table:
     """Every agent, the queue they staff and their latent empathy (touchpoint driver)."""
     idx = np.arange(len(empathy))
-    return pa.table({
-        "agent_id": ["A" + str(x).zfill(5) for x in idx],
-        "queue": np.array(queue_names())[idx // pool],
-        "empathy": np.round(empathy, 3),
-    })
+    return pa.table(
+        {
+            "agent_id": ["A" + str(x).zfill(5) for x in idx],
+            "queue": np.array(queue_names())[idx // pool],
+            "empathy": np.round(empathy, 3),
+        }
+    )
 
 
-def write_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path, tables: dict[str, pa.Table],
-                drivers: dict[str, Any]) -> dict[str, int]:
+def write_truth(
+    con: duckdb.DuckDBPyConnection,
+    truth_dir: Path,
+    tables: dict[str, pa.Table],
+    drivers: dict[str, Any],
+) -> dict[str, int]:
     """Write every truth file; returns rows per file."""
     truth_dir.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():
         con.register(name, table)
     counts = {
-        "identities.csv": copy_csv(con, _IDENTITIES_SQL, truth_dir / "identities.csv",
-                                   {"email_kinds": list(EMAIL_KINDS)}),
-        "crm_truth.csv": copy_csv(con, "SELECT record_id, source_system, 'P' || "
-                                       "lpad(person::VARCHAR, 7, '0') AS person_id FROM crm_truth "
-                                       "ORDER BY record_id", truth_dir / "crm_truth.csv"),
+        "identities.csv": copy_csv(
+            con, _IDENTITIES_SQL, truth_dir / "identities.csv", {"email_kinds": list(EMAIL_KINDS)}
+        ),
+        "crm_truth.csv": copy_csv(
+            con,
+            "SELECT record_id, source_system, 'P' || "
+            "lpad(person::VARCHAR, 7, '0') AS person_id FROM crm_truth "
+            "ORDER BY record_id",
+            truth_dir / "crm_truth.csv",
+        ),
         "journeys.csv": copy_csv(con, _JOURNEY_EVENTS_SQL, truth_dir / "journeys.csv"),
-        "journey_facts.csv": copy_csv(con, "SELECT * EXCLUDE (journey) FROM journey_facts "
-                                           "ORDER BY journey", truth_dir / "journey_facts.csv"),
+        "journey_facts.csv": copy_csv(
+            con,
+            "SELECT * EXCLUDE (journey) FROM journey_facts ORDER BY journey",
+            truth_dir / "journey_facts.csv",
+        ),
         "messages.csv": copy_csv(con, _MESSAGES_SQL, truth_dir / "messages.csv"),
-        "people.csv": copy_csv(con, "SELECT * FROM people ORDER BY person_id",
-                               truth_dir / "people.csv"),
-        "agents.csv": copy_csv(con, "SELECT * FROM agents ORDER BY agent_id",
-                               truth_dir / "agents.csv"),
+        "people.csv": copy_csv(
+            con, "SELECT * FROM people ORDER BY person_id", truth_dir / "people.csv"
+        ),
+        "agents.csv": copy_csv(
+            con, "SELECT * FROM agents ORDER BY agent_id", truth_dir / "agents.csv"
+        ),
     }
     (truth_dir / "drivers.json").write_text(json.dumps(drivers, indent=2) + "\n")
     return counts

@@ -105,9 +105,13 @@ class _Progress:
             return
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        with Progress(TextColumn("[bold]simulate[/] {task.description:<14}"), BarColumn(),
-                      TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                      transient=False) as bar:
+        with Progress(
+            TextColumn("[bold]simulate[/] {task.description:<14}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            transient=False,
+        ) as bar:
             self._bar = bar
             self._task = bar.add_task(PHASES[0], total=len(PHASES))
             yield self
@@ -118,8 +122,9 @@ class _Progress:
         self._last = now
         if self._bar is not None:
             nxt = PHASES.index(phase) + 1
-            self._bar.update(self._task, advance=1,
-                             description=PHASES[nxt] if nxt < len(PHASES) else "done")
+            self._bar.update(
+                self._task, advance=1, description=PHASES[nxt] if nxt < len(PHASES) else "done"
+            )
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -127,15 +132,27 @@ def _rng(seed: int, stream: int) -> np.random.Generator:
 
 
 def _subset(j: Journeys, keep: np.ndarray) -> Journeys:
-    return Journeys(person=j.person[keep], intent=j.intent[keep], language=j.language[keep],
-                    start_ms=j.start_ms[keep], base_mood=j.base_mood[keep],
-                    arrays={k: v[keep] for k, v in j.arrays.items()})
+    return Journeys(
+        person=j.person[keep],
+        intent=j.intent[keep],
+        language=j.language[keep],
+        start_ms=j.start_ms[keep],
+        base_mood=j.base_mood[keep],
+        arrays={k: v[keep] for k, v in j.arrays.items()},
+    )
 
 
-def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFAULT_DAYS,
-                   start: dt.date = DEFAULT_START, household_share: float = 0.06,
-                   anonymous_cookie_share: float = DEFAULT_ANONYMOUS_COOKIE_SHARE,
-                   progress: bool = False) -> WorldSummary:
+def simulate_world(
+    customers: int,
+    seed: int,
+    out_dir: Path,
+    *,
+    days: int = DEFAULT_DAYS,
+    start: dt.date = DEFAULT_START,
+    household_share: float = 0.06,
+    anonymous_cookie_share: float = DEFAULT_ANONYMOUS_COOKIE_SHARE,
+    progress: bool = False,
+) -> WorldSummary:
     """Generate a simulated CX world with ground truth and write it to ``out_dir``.
 
     Args:
@@ -165,8 +182,9 @@ def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFA
     began = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    start_ms = int(dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC).timestamp()
-                   * 1000)
+    start_ms = int(
+        dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC).timestamp() * 1000
+    )
     clock = WorldClock(start_ms, days)
     bar = _Progress(progress)
     with bar.run():
@@ -182,8 +200,15 @@ def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFA
         c.arrays["conv_key"] = hash_keys(seed, 41, rows)
         c.arrays["session_key"] = hash_keys(seed, 42, rows)
         c.arrays["friction_before"] = contact_friction_before(c)
-        device, cookie = web_identity(c.person, j.start_ms[c.journey], c["device_slot"],
-                                      c["private_cookie"], c.arrays["session_key"], pop, seed)
+        device, cookie = web_identity(
+            c.person,
+            j.start_ms[c.journey],
+            c["device_slot"],
+            c["private_cookie"],
+            c.arrays["session_key"],
+            pop,
+            seed,
+        )
         c.arrays["device_key"], c.arrays["cookie_key"] = device, cookie
         plans = [plan_program(kind, c, rng) for kind in range(len(CONTACT_KINDS))]
         duration = np.zeros(len(c), dtype=np.int64)
@@ -196,12 +221,14 @@ def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFA
                 c.start_ms[at] = j.start_ms[c.journey[at]]
             else:
                 prev = at - 1
-                c.start_ms[at] = (c.start_ms[prev] + duration[prev]
-                                  + (c["gap_s"][at] * 1000).astype(np.int64))
+                c.start_ms[at] = (
+                    c.start_ms[prev] + duration[prev] + (c["gap_s"][at] * 1000).astype(np.int64)
+                )
         summarize_journeys(j, c, c.start_ms + duration)
         surveys = draw_surveys(j, pop.tier, _rng(seed, 6))
-        churn_ms, cause = draw_churn(j, pop.tier, pop.n, clock.start_ms, days * 86_400_000,
-                                     _rng(seed, 7))
+        churn_ms, cause = draw_churn(
+            j, pop.tier, pop.n, clock.start_ms, days * 86_400_000, _rng(seed, 7)
+        )
         person_churn = churn_ms[j.person]
         keep_j = (person_churn < 0) | (j.start_ms < person_churn)
         bar.done("journeys")
@@ -226,9 +253,22 @@ def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFA
         # the CRM first: its records are part of the identity evidence
         crm, crm_person = generate_crm(pop, seed, _rng(seed, 10))
         # evidence events go last, so every other event keeps its id
-        frame = concat_frames([frame, evidence_frame(
-            frame, pop, crm, crm_person, churn_ms, clock.end_ms, anonymous_cookie_share,
-            _rng(seed, 11), seed)])
+        frame = concat_frames(
+            [
+                frame,
+                evidence_frame(
+                    frame,
+                    pop,
+                    crm,
+                    crm_person,
+                    churn_ms,
+                    clock.end_ms,
+                    anonymous_cookie_share,
+                    _rng(seed, 11),
+                    seed,
+                ),
+            ]
+        )
         # the feed is in time order (ties broken by id); every file below keeps this order
         event_key = hash_keys(seed, 50, np.arange(frame_length(frame)))
         order = np.lexsort((event_key, frame["ts_ms"]))
@@ -253,9 +293,13 @@ def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFA
             "journey_events": journey_events_table(frame, event_key, facts),
             "messages": messages_table(frame, event_key, text_truth),
             "crm_ids": crm_identifiers(crm, crm_person, pop),
-            "crm_truth": pa.table({"record_id": crm["record_id"].to_numpy(dtype=str),
-                                   "source_system": crm["source_system"].to_numpy(dtype=str),
-                                   "person": crm_person}),
+            "crm_truth": pa.table(
+                {
+                    "record_id": crm["record_id"].to_numpy(dtype=str),
+                    "source_system": crm["source_system"].to_numpy(dtype=str),
+                    "person": crm_person,
+                }
+            ),
             "people": people_table(pop, frame, journeys_per_person, churn_ms, clock.end_ms),
             "agents": agents_table(empathy, pool),
         }
@@ -273,21 +317,35 @@ def simulate_world(customers: int, seed: int, out_dir: Path, *, days: int = DEFA
     etype_counts = np.bincount(frame["etype"], minlength=len(ET))
     elapsed = time.perf_counter() - began
     summary = WorldSummary(
-        version=WORLD_VERSION, seed=seed, customers=customers, start=start.isoformat(),
-        end=(start + dt.timedelta(days=days)).isoformat(), days=days, events=n_lines,
-        journeys=int(keep_j.sum()), contacts=int(keep_j[c.journey].sum()),
+        version=WORLD_VERSION,
+        seed=seed,
+        customers=customers,
+        start=start.isoformat(),
+        end=(start + dt.timedelta(days=days)).isoformat(),
+        days=days,
+        events=n_lines,
+        journeys=int(keep_j.sum()),
+        contacts=int(keep_j[c.journey].sum()),
         surveys=int(etype_counts[ET["survey_response"]]),
-        purchases=int(etype_counts[ET["purchase"]]), churned=int(etype_counts[ET["churn"]]),
-        crm_records=len(crm), identities=files["identities.csv"], agents=len(empathy),
-        texts=len(text_truth.rows), elapsed_s=round(elapsed, 2),
+        purchases=int(etype_counts[ET["purchase"]]),
+        churned=int(etype_counts[ET["churn"]]),
+        crm_records=len(crm),
+        identities=files["identities.csv"],
+        agents=len(empathy),
+        texts=len(text_truth.rows),
+        elapsed_s=round(elapsed, 2),
         events_per_second=round(n_lines / elapsed, 1) if elapsed > 0 else 0.0,
         files={"events.jsonl": n_lines, "crm.csv": len(crm), **files},
-        event_types={name: int(etype_counts[code]) for name, code in ET.items()
-                     if etype_counts[code]},
+        event_types={
+            name: int(etype_counts[code]) for name, code in ET.items() if etype_counts[code]
+        },
         phase_seconds=bar.seconds,
     )
-    stable = {k: v for k, v in summary.to_dict().items()
-              if k not in ("elapsed_s", "events_per_second", "phase_seconds")}
+    stable = {
+        k: v
+        for k, v in summary.to_dict().items()
+        if k not in ("elapsed_s", "events_per_second", "phase_seconds")
+    }
     (out_dir / "world.json").write_text(json.dumps(stable, indent=2) + "\n")
     con.close()
     return summary

@@ -61,8 +61,7 @@ def event_table(f: Frame, text: pa.Array, event_key: np.ndarray, pop: Population
         return source.take(pa.array(np.where(missing, 0, index), mask=missing))
 
     person64 = person.astype(np.int64)
-    email_sources = np.concatenate([pop.email, pop.email_work, pop.email_household,
-                                    pop.email_typo])
+    email_sources = np.concatenate([pop.email, pop.email_work, pop.email_household, pop.email_typo])
     email_idx = f["id_email"].astype(np.int64) * pop.n + person64
     phone_forms = np.concatenate([pop.phone_forms, pop.phone2_forms], axis=1)  # (n, 8)
     phone_idx = np.maximum(f["id_phone"], 0).astype(np.int64)
@@ -71,7 +70,8 @@ def event_table(f: Frame, text: pa.Array, event_key: np.ndarray, pop: Population
     no_email = f["id_email"] < 0
     columns: dict[str, Any] = {
         "event_key": event_key,
-        "ts_ms": f["ts_ms"], "tz_min": tz_min,
+        "ts_ms": f["ts_ms"],
+        "tz_min": tz_min,
         "tz_suffix": _labels(suffixes, suffix_code),
         "channel": _labels(CHANNELS_USED, f["channel"]),
         "etype": _labels(EVENT_TYPES_USED, f["etype"]),
@@ -88,7 +88,9 @@ def event_table(f: Frame, text: pa.Array, event_key: np.ndarray, pop: Population
         "ces": _nullable(f["ces"], f["ces"] < 0, pa.int8()),
         "value": _nullable(f["value"], np.isnan(f["value"]), pa.float64()),
         "currency": _labels(CURRENCIES, f["currency"]),
-        "attr_kind": f["attr_kind"], "a_i1": f["a_i1"], "a_i2": f["a_i2"],
+        "attr_kind": f["attr_kind"],
+        "a_i1": f["a_i1"],
+        "a_i2": f["a_i2"],
         "a_f1": _nullable(f["a_f1"], np.isnan(f["a_f1"]), pa.float64()),
         "a_f2": _nullable(f["a_f2"], np.isnan(f["a_f2"]), pa.float64()),
         "a_f3": _nullable(f["a_f3"], np.isnan(f["a_f3"]), pa.float64()),
@@ -101,7 +103,9 @@ def event_table(f: Frame, text: pa.Array, event_key: np.ndarray, pop: Population
         "i_cookie": _nullable(f["id_cookie"], f["id_cookie"] == 0, pa.uint64()),
         "i_device": _nullable(f["id_device"], f["id_device"] == 0, pa.uint64()),
         "i_social": pick(pop.social, person64, ~f["id_social"]),
-        "person": person, "journey": f["journey"], "contact_index": f["contact_index"],
+        "person": person,
+        "journey": f["journey"],
+        "contact_index": f["contact_index"],
         "household": pop.household[person],
     }
     return pa.table(columns)
@@ -155,12 +159,30 @@ FROM events
 
 
 def _sql_params() -> dict[str, Any]:
-    params: dict[str, Any] = {name: AK[name] for name in
-                              ("page", "ivr_menu", "call_end", "transfer", "auth", "survey",
-                               "purchase", "churn", "case", "handoff", "login")}
-    params.update(pages=list(PAGES), menus=list(IVR_MENUS), queues=queue_names(),
-                  methods=list(AUTH_METHODS), login_methods=list(LOGIN_METHODS),
-                  reasons=list(CHURN_REASONS))
+    params: dict[str, Any] = {
+        name: AK[name]
+        for name in (
+            "page",
+            "ivr_menu",
+            "call_end",
+            "transfer",
+            "auth",
+            "survey",
+            "purchase",
+            "churn",
+            "case",
+            "handoff",
+            "login",
+        )
+    }
+    params.update(
+        pages=list(PAGES),
+        menus=list(IVR_MENUS),
+        queues=queue_names(),
+        methods=list(AUTH_METHODS),
+        login_methods=list(LOGIN_METHODS),
+        reasons=list(CHURN_REASONS),
+    )
     return params
 
 
@@ -193,8 +215,9 @@ def write_events_jsonl(con: duckdb.DuckDBPyConnection, events: pa.Table, path: P
     return lines
 
 
-def copy_csv(con: duckdb.DuckDBPyConnection, sql: str, path: Path,
-             params: dict[str, Any] | None = None) -> int:
+def copy_csv(
+    con: duckdb.DuckDBPyConnection, sql: str, path: Path, params: dict[str, Any] | None = None
+) -> int:
     """Write a query's result as CSV with a header; returns the row count."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE _out AS {sql}", params or {})
     rows = int(con.execute("SELECT count(*) FROM _out").fetchone()[0])  # type: ignore[index]

@@ -215,8 +215,9 @@ class Store(ABC):
         """Append Arrow rows to a stored table."""
 
     @abstractmethod
-    def replace_rows(self, table: str, rows: pa.Table, where: str = "",
-                     params: tuple[Any, ...] = ()) -> None:
+    def replace_rows(
+        self, table: str, rows: pa.Table, where: str = "", params: tuple[Any, ...] = ()
+    ) -> None:
         """Atomically delete the rows matching ``where`` (all rows if empty; a SQL condition with
         bound parameters ``params``) and append ``rows`` — one transaction, so readers see the
         old or the new content, never half of it."""
@@ -231,8 +232,8 @@ class Store(ABC):
         """Whether the store has a table called ``name``."""
         found = self.query(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = "
-            f"{self.param}" + (" AND table_schema = current_schema()" if self.dialect ==
-                               "postgres" else ""),
+            f"{self.param}"
+            + (" AND table_schema = current_schema()" if self.dialect == "postgres" else ""),
             (name,),
         )
         return bool(found.column(0)[0].as_py())

@@ -31,16 +31,18 @@ def _builtin_agg(name: str, value: dt.DataType, key: dt.DataType) -> Any:
     """The DuckDB builtin aggregate ``name(value, key) -> value`` as an Ibis function."""
     cache_key = (name, value, key)
     if cache_key not in _UDFS:
-        _UDFS[cache_key] = agg.builtin(lambda arg, by: None, name=name,
-                                       signature=((value, key), value))
+        _UDFS[cache_key] = agg.builtin(
+            lambda arg, by: None, name=name, signature=((value, key), value)
+        )
     return _UDFS[cache_key]
 
 
 def _epoch_ms_builtin(ts_type: dt.DataType) -> Any:
     cache_key = ("epoch_ms", ts_type, dt.int64)
     if cache_key not in _UDFS:
-        _UDFS[cache_key] = scalar.builtin(lambda ts: None, name="epoch_ms",
-                                          signature=((ts_type,), dt.int64))
+        _UDFS[cache_key] = scalar.builtin(
+            lambda ts: None, name="epoch_ms", signature=((ts_type,), dt.int64)
+        )
     return _UDFS[cache_key]
 
 
@@ -75,8 +77,9 @@ class Dialect:
             return result
         return ts.epoch_seconds().floor().cast("int64") * 1000 + ts.millisecond().cast("int64")
 
-    def first(self, value: ir.Column, key: ir.Column,
-              where: ir.BooleanValue | None = None) -> ir.Scalar:
+    def first(
+        self, value: ir.Column, key: ir.Column, where: ir.BooleanValue | None = None
+    ) -> ir.Scalar:
         """``value`` of the row with the smallest ``key`` (of the rows ``where`` holds)."""
         if self.duckdb:
             fn = _builtin_agg("arg_min_null", value.type(), key.type())
@@ -84,8 +87,9 @@ class Dialect:
             return out
         return value.argmin(key, where=where)
 
-    def last(self, value: ir.Column, key: ir.Column,
-             where: ir.BooleanValue | None = None) -> ir.Scalar:
+    def last(
+        self, value: ir.Column, key: ir.Column, where: ir.BooleanValue | None = None
+    ) -> ir.Scalar:
         """``value`` of the row with the largest ``key`` (of the rows ``where`` holds)."""
         if self.duckdb:
             fn = _builtin_agg("arg_max_null", value.type(), key.type())

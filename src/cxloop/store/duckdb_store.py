@@ -78,14 +78,16 @@ class DuckDBStore(Store):
         finally:
             self.con.unregister("_cx_append")
 
-    def replace_rows(self, table: str, rows: pa.Table, where: str = "",
-                     params: tuple[Any, ...] = ()) -> None:
+    def replace_rows(
+        self, table: str, rows: pa.Table, where: str = "", params: tuple[Any, ...] = ()
+    ) -> None:
         self.con.register("_cx_replace", rows)
         try:
             self.con.execute("BEGIN TRANSACTION")
             try:
-                self.con.execute(f"DELETE FROM {table}" + (f" WHERE {where}" if where else ""),
-                                 list(params))
+                self.con.execute(
+                    f"DELETE FROM {table}" + (f" WHERE {where}" if where else ""), list(params)
+                )
                 cols = ", ".join(f'"{c}"' for c in rows.column_names)
                 self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _cx_replace")
                 self.con.execute("COMMIT")
@@ -139,8 +141,9 @@ class DuckDBStore(Store):
             try:
                 cols = ", ".join(f'"{c}"' for c in batch.events.column_names)
                 only_new = (
-                    "" if new_hashes is not None else
-                    " WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = b.event_id)"
+                    ""
+                    if new_hashes is not None
+                    else " WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = b.event_id)"
                 )
                 inserted_row = con.execute(
                     f"INSERT INTO events ({cols}) SELECT {cols} FROM _cx_events b{only_new}"
@@ -158,8 +161,13 @@ class DuckDBStore(Store):
                     "UPDATE ingest_runs SET records_read = records_read + ?, "
                     "accepted = accepted + ?, duplicates = duplicates + ?, "
                     "rejected = rejected + ? WHERE run_id = ?",
-                    [batch.records_read, inserted, duplicates, batch.rejected.num_rows,
-                     batch.run_id],
+                    [
+                        batch.records_read,
+                        inserted,
+                        duplicates,
+                        batch.rejected.num_rows,
+                        batch.run_id,
+                    ],
                 )
                 con.execute("COMMIT")
             except BaseException:
@@ -167,9 +175,12 @@ class DuckDBStore(Store):
                 raise
             if self._run_hashes is not None:
                 if new_hashes is None:  # inserted by the anti-join: hash what was stored
-                    new_hashes = np.sort(con.execute(
-                        "SELECT hash(event_id) AS h FROM _cx_events"
-                    ).to_arrow_table().column("h").to_numpy())
+                    new_hashes = np.sort(
+                        con.execute("SELECT hash(event_id) AS h FROM _cx_events")
+                        .to_arrow_table()
+                        .column("h")
+                        .to_numpy()
+                    )
                 merged = np.concatenate([self._run_hashes, new_hashes])
                 merged.sort(kind="stable")  # two sorted runs: a linear merge
                 self._run_hashes = merged

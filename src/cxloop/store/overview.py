@@ -28,8 +28,10 @@ class StoreOverview:
     with_text: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: (_utc_iso(v) if k in ("first_event", "last_event") else v)
-                for k, v in vars(self).items()}
+        return {
+            k: (_utc_iso(v) if k in ("first_event", "last_event") else v)
+            for k, v in vars(self).items()
+        }
 
 
 def _utc_iso(value: Any) -> str | None:
@@ -54,30 +56,44 @@ def store_overview(store: Store, top: int = 10) -> StoreOverview:
 def events_overview(events: ibis.Table, top: int = 10) -> StoreOverview:
     """The event part of the overview, from any Ibis table of events (DuckDB, PostgreSQL,
     Spark): the same expressions give the same numbers on every engine."""
-    totals = events.aggregate(
-        n=events.count(),
-        first=events.occurred_at.min(),
-        last=events.occurred_at.max(),
-        conversations=events.conversation_id.nunique(),
-        with_text=events.text.notnull().sum(),
-    ).to_pyarrow().to_pylist()[0]
+    totals = (
+        events.aggregate(
+            n=events.count(),
+            first=events.occurred_at.min(),
+            last=events.occurred_at.max(),
+            conversations=events.conversation_id.nunique(),
+            with_text=events.text.notnull().sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
     by_channel = (
-        events.group_by("channel").aggregate(n=events.count()).order_by(ibis.desc("n"))
-        .to_pyarrow().to_pylist()
+        events.group_by("channel")
+        .aggregate(n=events.count())
+        .order_by(ibis.desc("n"))
+        .to_pyarrow()
+        .to_pylist()
     )
     top_types = (
-        events.group_by("type").aggregate(n=events.count())
-        .order_by([ibis.desc("n"), "type"]).limit(top)
-        .to_pyarrow().to_pylist()
+        events.group_by("type")
+        .aggregate(n=events.count())
+        .order_by([ibis.desc("n"), "type"])
+        .limit(top)
+        .to_pyarrow()
+        .to_pylist()
     )
     ids = events.select(identifier=events.identifiers.unnest())
     # a regex, not split(":")[0]: array indexing differs between engines, and the type of
     # "external:crm:42" is "external:crm"
-    ids = ids.select(id_type=ids.identifier.re_extract(r"^(external:[^:]+|[^:]+):", 1),
-                     identifier=ids.identifier)
+    ids = ids.select(
+        id_type=ids.identifier.re_extract(r"^(external:[^:]+|[^:]+):", 1), identifier=ids.identifier
+    )
     by_id_type = (
-        ids.group_by("id_type").aggregate(n=ids.identifier.nunique()).order_by(ibis.desc("n"))
-        .to_pyarrow().to_pylist()
+        ids.group_by("id_type")
+        .aggregate(n=ids.identifier.nunique())
+        .order_by(ibis.desc("n"))
+        .to_pyarrow()
+        .to_pylist()
     )
     return StoreOverview(
         db="",
@@ -87,8 +103,9 @@ def events_overview(events: ibis.Table, top: int = 10) -> StoreOverview:
         first_event=totals["first"],
         last_event=totals["last"],
         by_channel={r["channel"]: int(r["n"]) for r in by_channel},
-        top_types={r["type"]: int(r["n"]) for r in sorted(top_types,
-                                                         key=lambda r: (-r["n"], r["type"]))},
+        top_types={
+            r["type"]: int(r["n"]) for r in sorted(top_types, key=lambda r: (-r["n"], r["type"]))
+        },
         identifiers_by_type={r["id_type"]: int(r["n"]) for r in by_id_type},
         conversations=int(totals["conversations"] or 0),
         with_text=int(totals["with_text"] or 0),

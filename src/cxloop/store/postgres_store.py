@@ -93,8 +93,9 @@ class PostgresStore(Store):
         with self.con.cursor() as cur:
             self._copy_into(cur, table, rows)
 
-    def replace_rows(self, table: str, rows: pa.Table, where: str = "",
-                     params: tuple[Any, ...] = ()) -> None:
+    def replace_rows(
+        self, table: str, rows: pa.Table, where: str = "", params: tuple[Any, ...] = ()
+    ) -> None:
         with self.con.transaction(), self.con.cursor() as cur:
             cur.execute(f"DELETE FROM {table}" + (f" WHERE {where}" if where else ""), params)
             if rows.num_rows:
@@ -116,21 +117,17 @@ class PostgresStore(Store):
             if batch.rejected.num_rows:
                 self._copy_into(cur, "rejected", batch.rejected)
             if enrichments.num_rows:
-                cur.execute(
-                    "CREATE TEMP TABLE _cx_enrichments (LIKE enrichments) ON COMMIT DROP"
-                )
+                cur.execute("CREATE TEMP TABLE _cx_enrichments (LIKE enrichments) ON COMMIT DROP")
                 self._copy_into(cur, "_cx_enrichments", enrichments)
                 cur.execute(
-                    "INSERT INTO enrichments SELECT * FROM _cx_enrichments "
-                    "ON CONFLICT DO NOTHING"
+                    "INSERT INTO enrichments SELECT * FROM _cx_enrichments ON CONFLICT DO NOTHING"
                 )
             duplicates = batch.duplicates_in_run + batch.events.num_rows - inserted
             cur.execute(
                 "UPDATE ingest_runs SET records_read = records_read + %s, "
                 "accepted = accepted + %s, duplicates = duplicates + %s, "
                 "rejected = rejected + %s WHERE run_id = %s",
-                (batch.records_read, inserted, duplicates, batch.rejected.num_rows,
-                 batch.run_id),
+                (batch.records_read, inserted, duplicates, batch.rejected.num_rows, batch.run_id),
             )
         return int(inserted)
 
@@ -146,4 +143,3 @@ class PostgresStore(Store):
         self.con.close()
         if self._ibis is not None:
             self._ibis.disconnect()
-

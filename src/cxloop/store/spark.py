@@ -17,8 +17,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError("Spark support needs the spark extra: pip install 'cxloop[spark]'") from exc
 
 
-def spark_session(master: str = "local[2]", app_name: str = "cxloop",
-                  warehouse: str | None = None) -> Any:
+def spark_session(
+    master: str = "local[2]", app_name: str = "cxloop", warehouse: str | None = None
+) -> Any:
     """A Spark session in UTC (timestamps compare equal across engines), quiet and small.
 
     Managed tables go to ``warehouse`` — by default a fresh temporary folder, so tables of one
@@ -27,7 +28,8 @@ def spark_session(master: str = "local[2]", app_name: str = "cxloop",
     os.environ.setdefault("PYSPARK_PYTHON", os.environ.get("PYSPARK_PYTHON", "python3"))
     warehouse = warehouse or tempfile.mkdtemp(prefix="cxloop-spark-warehouse-")
     session = (
-        SparkSession.builder.master(master).appName(app_name)
+        SparkSession.builder.master(master)
+        .appName(app_name)
         .config("spark.sql.warehouse.dir", warehouse)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
