@@ -4,6 +4,7 @@ mean, and the journey build gives the same tables whichever path it takes."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,65 +107,73 @@ def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
     return sorted((tuple(norm(v) for v in r.values()) for r in table.to_pylist()), key=repr)
 
 
-def test_build_from_a_stored_table_equals_the_build_from_a_view(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def world_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any]]:
+    """A small simulated world ingested into a DuckDB file."""
+    from cxloop.ingest import ingest_paths
+
+    root = tmp_path_factory.mktemp("dialect")
+    world = root / "w"
+    simulate_world(customers=120, seed=11, out_dir=world)
+    with open_store(str(root / "s.duckdb")) as store:
+        ingest_paths([world / "events.jsonl"], store)
+        yield world, store
+
+
+def test_build_from_a_stored_table_equals_the_build_from_a_view(
+    world_store: tuple[Path, Any],
+) -> None:
     """On DuckDB a stored input is rescanned instead of copied (build._cheap_to_rescan); the
     tables must not depend on which path ran."""
-    world = tmp_path / "w"
-    simulate_world(customers=120, seed=11, out_dir=world)
-    from cxloop.ingest import ingest_paths
+    world, store = world_store
+    con = store.ibis()
+    events = con.table("events")
+    ids = con.read_csv(str(world / "truth" / "identities.csv"))
+    mapping = ids.select(identifier=ids.identifier, profile_id=ids.person_id)
+    view = with_profiles(events, profiles_from_identifiers(events, mapping))
+    con.create_table("ewp", view)
+    stored = con.table("ewp")
+    from cxloop.journeys.build import _cheap_to_rescan
 
-    with open_store(str(tmp_path / "s.duckdb")) as store:
-        ingest_paths([world / "events.jsonl"], store)
-        con = store.ibis()
-        events = con.table("events")
-        ids = con.read_csv(str(world / "truth" / "identities.csv"))
-        mapping = ids.select(identifier=ids.identifier, profile_id=ids.person_id)
-        view = with_profiles(events, profiles_from_identifiers(events, mapping))
-        con.create_table("ewp", view)
-        stored = con.table("ewp")
-        from cxloop.journeys.build import _cheap_to_rescan
-
-        assert _cheap_to_rescan(stored) and not _cheap_to_rescan(view)
-        results = []
-        for source in (view, stored):
-            b = build_journeys(source)
-            try:
-                results.append({n: _rows(t.to_pyarrow()) for n, t in b.tables().items()})
-            finally:
-                b.release()
-        assert results[0]["journeys"], "the world has journeys"
-        assert results[0] == results[1]
+    assert _cheap_to_rescan(stored) and not _cheap_to_rescan(view)
+    results = []
+    for source in (view, stored):
+        b = build_journeys(source)
+        try:
+            results.append({n: _rows(t.to_pyarrow()) for n, t in b.tables().items()})
+        finally:
+            b.release()
+    assert results[0]["journeys"], "the world has journeys"
+    assert results[0] == results[1]
 
 
-def test_staged_build_saves_the_same_tables_and_cleans_up_on_failure(tmp_path: Path) -> None:
+def test_staged_build_saves_the_same_tables_and_cleans_up_on_failure(
+    world_store: tuple[Path, Any],
+) -> None:
     """``stage_into`` writes the event map during the build (no cached copy): the saved tables
     equal a build without it, and a failed save leaves no ``__next`` table behind."""
-    from cxloop.ingest import ingest_paths
     from cxloop.journeys import save_build, stage_into, truth_profiles
     from cxloop.journeys.store_io import JOURNEY_TABLES, STAGING_SUFFIX
 
-    world = tmp_path / "w"
-    simulate_world(customers=100, seed=3, out_dir=world)
-    with open_store(str(tmp_path / "s.duckdb")) as store:
-        ingest_paths([world / "events.jsonl"], store)
-        con = store.ibis()
-        events = con.table("events")
-        ewp = with_profiles(events, truth_profiles(events, world / "truth"))
-        saved = []
-        for stage in (None, stage_into(store)):
-            b = build_journeys(ewp, stage=stage)
-            assert b.staged == (() if stage is None else ("journey_events",))
-            counts = save_build(store, b)
-            assert counts["journey_events"] > 0
-            saved.append({n: _rows(con.table(n).to_pyarrow()) for n in JOURNEY_TABLES})
-        assert saved[0] == saved[1]
+    world, store = world_store
+    con = store.ibis()
+    events = con.table("events")
+    ewp = with_profiles(events, truth_profiles(events, world / "truth"))
+    saved = []
+    for stage in (None, stage_into(store)):
+        b = build_journeys(ewp, stage=stage)
+        assert b.staged == (() if stage is None else ("journey_events",))
+        counts = save_build(store, b)
+        assert counts["journey_events"] > 0
+        saved.append({n: _rows(con.table(n).to_pyarrow()) for n in JOURNEY_TABLES})
+    assert saved[0] == saved[1]
 
-        broken = build_journeys(ewp, stage=stage_into(store))
-        assert store.has_table("journey_events" + STAGING_SUFFIX)
-        broken.surveys = broken.surveys.mutate(bad=ibis.literal("x").cast("int64"))
-        import duckdb
+    broken = build_journeys(ewp, stage=stage_into(store))
+    assert store.has_table("journey_events" + STAGING_SUFFIX)
+    broken.surveys = broken.surveys.mutate(bad=ibis.literal("x").cast("int64"))
+    import duckdb
 
-        with pytest.raises(duckdb.ConversionException):
-            save_build(store, broken)
-        assert not any(store.has_table(n + STAGING_SUFFIX) for n in JOURNEY_TABLES)
-        assert _rows(con.table("journeys").to_pyarrow()) == saved[0]["journeys"]
+    with pytest.raises(duckdb.ConversionException):
+        save_build(store, broken)
+    assert not any(store.has_table(n + STAGING_SUFFIX) for n in JOURNEY_TABLES)
+    assert _rows(con.table("journeys").to_pyarrow()) == saved[0]["journeys"]
