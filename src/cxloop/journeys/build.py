@@ -264,7 +264,7 @@ def build_journeys(
         *LEG_COLUMNS
     )
     return JourneyBuild(
-        events=mapped.select(*EVENT_MAP_COLUMNS),
+        events=mapped,
         contacts=contacts_out,
         journeys=facts.select(*JOURNEY_COLUMNS),
         legs=legs,

@@ -94,18 +94,19 @@ def save_build(
     millions of event ids costs more to build than the whole journey build (docs/performance.md).
     """
     backend = store.ibis()
+    stage = stage_into(store)
     counts: dict[str, int] = {}
     written: list[str] = []
     try:
         for name, expr in build.tables().items():
             if progress is not None:
                 progress(name)
-            staged = name + STAGING_SUFFIX
             written.append(name)
-            if name not in build.staged:
-                backend.drop_table(staged, force=True)
-                backend.create_table(staged, store_types(expr))
-            counts[name] = int(backend.table(staged).count().execute())
+            if name in build.staged:
+                table = backend.table(name + STAGING_SUFFIX)
+            else:
+                table = stage(name, expr)
+            counts[name] = int(table.count().execute())
         _swap_in(backend, written)
     except BaseException:
         for name in {*written, *build.staged}:

@@ -24,26 +24,20 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 from ibis.expr.operations.udf import agg, scalar
 
-_UDFS: dict[tuple[str, dt.DataType, dt.DataType], Any] = {}
+_UDFS: dict[tuple[str, tuple[dt.DataType, ...]], Any] = {}
 
 
-def _builtin_agg(name: str, value: dt.DataType, key: dt.DataType) -> Any:
-    """The DuckDB builtin aggregate ``name(value, key) -> value`` as an Ibis function."""
-    cache_key = (name, value, key)
-    if cache_key not in _UDFS:
-        _UDFS[cache_key] = agg.builtin(
-            lambda arg, by: None, name=name, signature=((value, key), value)
-        )
-    return _UDFS[cache_key]
-
-
-def _epoch_ms_builtin(ts_type: dt.DataType) -> Any:
-    cache_key = ("epoch_ms", ts_type, dt.int64)
-    if cache_key not in _UDFS:
-        _UDFS[cache_key] = scalar.builtin(
-            lambda ts: None, name="epoch_ms", signature=((ts_type,), dt.int64)
-        )
-    return _UDFS[cache_key]
+def _builtin(name: str, args: tuple[dt.DataType, ...], returns: dt.DataType) -> Any:
+    """The DuckDB builtin ``name(args…) -> returns`` as an Ibis function, made once per
+    signature: ``epoch_ms(ts)``, or one of the aggregates ``arg_min_null`` / ``arg_max_null``
+    ``(value, key)``. Ibis names the parameters after the stub's, so each arity has its own."""
+    if (name, args) not in _UDFS:
+        if len(args) == 1:
+            fn = scalar.builtin(lambda ts: None, name=name, signature=(args, returns))
+        else:
+            fn = agg.builtin(lambda arg, by: None, name=name, signature=(args, returns))
+        _UDFS[(name, args)] = fn
+    return _UDFS[(name, args)]
 
 
 @dataclass(frozen=True)
@@ -73,7 +67,7 @@ class Dialect:
         """Milliseconds since the Unix epoch: whole seconds plus the millisecond field, so
         DuckDB, PostgreSQL (fractional epochs) and Spark (whole epochs) agree."""
         if self.duckdb:
-            result: ir.IntegerValue = _epoch_ms_builtin(ts.type())(ts)
+            result: ir.IntegerValue = _builtin("epoch_ms", (ts.type(),), dt.int64)(ts)
             return result
         return ts.epoch_seconds().floor().cast("int64") * 1000 + ts.millisecond().cast("int64")
 
@@ -81,18 +75,20 @@ class Dialect:
         self, value: ir.Column, key: ir.Column, where: ir.BooleanValue | None = None
     ) -> ir.Scalar:
         """``value`` of the row with the smallest ``key`` (of the rows ``where`` holds)."""
-        if self.duckdb:
-            fn = _builtin_agg("arg_min_null", value.type(), key.type())
-            out: ir.Scalar = fn(value, key, where=where)
-            return out
-        return value.argmin(key, where=where)
+        return self._at_extreme("min", value, key, where)
 
     def last(
         self, value: ir.Column, key: ir.Column, where: ir.BooleanValue | None = None
     ) -> ir.Scalar:
         """``value`` of the row with the largest ``key`` (of the rows ``where`` holds)."""
+        return self._at_extreme("max", value, key, where)
+
+    def _at_extreme(
+        self, extreme: str, value: ir.Column, key: ir.Column, where: ir.BooleanValue | None
+    ) -> ir.Scalar:
         if self.duckdb:
-            fn = _builtin_agg("arg_max_null", value.type(), key.type())
+            fn = _builtin(f"arg_{extreme}_null", (value.type(), key.type()), value.type())
             out: ir.Scalar = fn(value, key, where=where)
             return out
-        return value.argmax(key, where=where)
+        portable = value.argmin if extreme == "min" else value.argmax
+        return portable(key, where=where)
