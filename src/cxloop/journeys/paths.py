@@ -133,24 +133,7 @@ def friction_ranking(
         h_reid=(j.reidentifications > 0).ifelse(1.0, 0.0),
         h_negative=(j.sentiment_end.fill_null(0.0) < NEGATIVE_SENTIMENT).ifelse(1.0, 0.0),
     )
-    types = hits.group_by("journey_type").aggregate(
-        journeys=hits.count(),
-        repeat_rate=hits.h_repeat.mean(),
-        abandonment_rate=hits.h_abandon.mean(),
-        reidentification_rate=hits.h_reid.mean(),
-        negative_rate=hits.h_negative.mean(),
-    )
-    types = types.mutate(
-        friction_index=types.repeat_rate
-        + types.abandonment_rate
-        + types.reidentification_rate
-        + types.negative_rate
-    )
-    types = (
-        types.mutate(friction_load=types.friction_index * types.journeys)
-        .order_by([ibis.desc("friction_load"), "journey_type"])
-        .limit(top)
-    )
+    types = _ranked(hits, ["journey_type"], "journeys", top)
 
     c = contacts
     jt = j.select(t_jid=j.journey_id, journey_type=j.journey_type)
@@ -161,22 +144,29 @@ def friction_ranking(
         h_reid=(c.reidentifications > 0).ifelse(1.0, 0.0),
         h_negative=(c.sentiment.fill_null(0.0) < NEGATIVE_SENTIMENT).ifelse(1.0, 0.0),
     )
-    steps = ch.group_by(["journey_type", "channel"]).aggregate(
-        contacts=ch.count(),
-        repeat_rate=ch.h_repeat.mean(),
-        abandonment_rate=ch.h_abandon.mean(),
-        reidentification_rate=ch.h_reid.mean(),
-        negative_rate=ch.h_negative.mean(),
+    steps = _ranked(ch, ["journey_type", "channel"], "contacts", top)
+    return {"journey_types": _rows(types), "steps": _rows(steps)}
+
+
+def _ranked(hits: ir.Table, keys: list[str], volume: str, top: int) -> ir.Table:
+    """Rows of ``hits`` (0/1 columns ``h_repeat``, ``h_abandon``, ``h_reid``, ``h_negative``)
+    grouped by ``keys``: the volume, the four rates, ``friction_index`` (their sum) and
+    ``friction_load`` (index × volume), highest load first, ``top`` groups."""
+    rates = hits.group_by(keys).aggregate(
+        **{volume: hits.count()},
+        repeat_rate=hits.h_repeat.mean(),
+        abandonment_rate=hits.h_abandon.mean(),
+        reidentification_rate=hits.h_reid.mean(),
+        negative_rate=hits.h_negative.mean(),
     )
-    steps = steps.mutate(
-        friction_index=steps.repeat_rate
-        + steps.abandonment_rate
-        + steps.reidentification_rate
-        + steps.negative_rate
+    rates = rates.mutate(
+        friction_index=rates.repeat_rate
+        + rates.abandonment_rate
+        + rates.reidentification_rate
+        + rates.negative_rate
     )
-    steps = (
-        steps.mutate(friction_load=steps.friction_index * steps.contacts)
-        .order_by([ibis.desc("friction_load"), "journey_type", "channel"])
+    return (
+        rates.mutate(friction_load=rates.friction_index * rates[volume])
+        .order_by([ibis.desc("friction_load"), *keys])
         .limit(top)
     )
-    return {"journey_types": _rows(types), "steps": _rows(steps)}
