@@ -233,9 +233,9 @@ record_kinds = st.lists(
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(record_kinds, st.integers(min_value=200, max_value=5000))
+@given(record_kinds, st.integers(min_value=200, max_value=5000), st.booleans())
 def test_counts_always_add_up(
-    tmp_path: Path, kinds: list[tuple[str, int]], batch_bytes: int
+    tmp_path: Path, kinds: list[tuple[str, int]], batch_bytes: int, merge_batches: bool
 ) -> None:
     lines: list[str] = []
     for kind, i in kinds:
@@ -252,6 +252,8 @@ def test_counts_always_add_up(
     path = tmp_path / "prop.jsonl"
     path.write_text("\n".join(lines))
     with open_store(":memory:") as store:
+        # one transaction per batch, or batches of 4 events or more merged up to 8
+        store.bulk_insert_rows = 8 if merge_batches else 0  # type: ignore[attr-defined]
         summary = ingest_paths([path], store, batch_bytes=batch_bytes)
         stored = store.count("events")
         rejected = store.count("rejected")

@@ -96,6 +96,7 @@ def test_an_error_in_any_step_fails_the_run_and_keeps_whole_batches(
         return real_validate(self, batch, run_id)
 
     with open_store(str(tmp_path / "s.duckdb")) as store:
+        store.bulk_insert_rows = 0  # type: ignore[attr-defined]  # one transaction per batch
         real_write = store.write_batch
 
         def write_batch(batch: BatchWrite) -> Any:
@@ -118,10 +119,15 @@ def test_an_error_in_any_step_fails_the_run_and_keeps_whole_batches(
     assert threading.active_count() < 5  # no step left running
 
 
-def test_duplicates_across_batches_of_a_fresh_run_are_found(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bulk_insert_rows", [0, 30, 45], ids=["each", "pairs", "more"])
+def test_duplicates_across_batches_of_a_fresh_run_are_found(
+    tmp_path: Path, bulk_insert_rows: int
+) -> None:
     records = [event(i) for i in range(200)] + [event(i, text="again") for i in range(0, 200, 7)]
     path = write_jsonl(tmp_path / "in.jsonl", records)
     with open_store(str(tmp_path / "s.duckdb")) as store:
+        # batches (about 20 events each) stored one by one or merged a few at a time
+        store.bulk_insert_rows = bulk_insert_rows  # type: ignore[attr-defined]
         summary = ingest_paths([path], store, batch_bytes=3000)
         assert (summary.accepted, summary.duplicates) == (200, 29)
         assert store.count("events") == 200
@@ -260,3 +266,44 @@ def test_fast_identifier_path_agrees_with_the_general_one(
                 )
             )
     assert outcomes[0] == outcomes[1]
+
+
+def test_merged_batches_store_what_storing_them_one_by_one_stores(tmp_path: Path) -> None:
+    def annotated(ids: list[str], annotated_ids: list[str], file_index: int = 0) -> Any:
+        notes = pa.table({"event_id": annotated_ids, "output": ["{}"] * len(annotated_ids)})
+        write = batch(*ids)
+        write = BatchWrite(
+            run_id=write.run_id,
+            events=write.events,
+            rejected=write.rejected,
+            annotations={("pii", "1"): notes},
+            records_read=write.records_read,
+        )
+        return pipeline._Prepared(file_index, 0, write)
+
+    first = annotated(["a", "b"], ["a"])
+    later = annotated(["b", "c"], ["a", "b", "c"])  # "b" repeats; "a" was annotated before
+    merged = pipeline._merged(first, later)
+    assert merged.write.events["event_id"].to_pylist() == ["a", "b", "c"]
+    assert merged.write.duplicates_in_run == 1
+    assert merged.write.records_read == 4
+    # "b" keeps the later batch's annotation, as the store's NOT EXISTS would have kept it
+    assert merged.write.annotations[("pii", "1")]["event_id"].to_pylist() == ["a", "b", "c"]
+    # batches of different files are never merged; each file's last batch is handed on, and
+    # one of fewer than half the events asked for stays alone
+    out = list(pipeline._coalesced([first, later, annotated(["d"], [], 1)], 4))
+    assert [p.write.events.num_rows for p in out] == [3, 1]
+    out = list(pipeline._coalesced([first, later], 5))
+    assert [p.write.events.num_rows for p in out] == [2, 2]
+
+
+def test_a_failure_before_storing_still_stores_what_was_merged_so_far() -> None:
+    def failing() -> Iterator[Any]:
+        yield pipeline._Prepared(0, 0, batch("a"))
+        raise RuntimeError("read failed on purpose")
+
+    stored: list[int] = []
+    with pytest.raises(RuntimeError, match="on purpose"):
+        for each in pipeline._coalesced(failing(), 2):
+            stored.append(each.write.events.num_rows)
+    assert stored == [1]

@@ -11,7 +11,9 @@ each with its own DuckDB connection) validate the ones before, an ordering threa
 after the other in file order, and the calling thread stores them, through bounded queues (DuckDB
 and Arrow release the GIL while they work). Batches are stored in file order, so the first of two
 records with the same event_id is the one kept, and an error in any step stops the others and is
-raised to the caller.
+raised to the caller. A store may ask for larger transactions (DuckDB: a whole row group); then
+batches just short of that are merged with the next ones of their file, stored as storing them one
+after the other would.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Generic, TypeVar, cast
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -131,6 +134,66 @@ class _Prepared:
     position: int
     """Bytes of the file read once this batch was, for the progress bar."""
     write: BatchWrite
+
+
+def _not_in(table: pa.Table, earlier: pa.Table) -> pa.Table:
+    """The rows of ``table`` whose event_id is not one of ``earlier``'s."""
+    seen = pc.is_in(table["event_id"], value_set=earlier["event_id"].combine_chunks())
+    return table.filter(pc.invert(seen)) if pc.any(seen).as_py() else table
+
+
+def _merged(first: _Prepared, later: _Prepared) -> _Prepared:
+    """Two consecutive batches of one file as one, stored in one transaction with the outcome
+    of storing them one after the other: an event of the later one whose event_id the first one
+    holds is a duplicate, and so is its annotation by an enricher that annotated the first."""
+    a, b = first.write, later.write
+    events = _not_in(b.events, a.events)
+    annotations = dict(a.annotations)
+    for key, table in b.annotations.items():
+        annotations[key] = (
+            pa.concat_tables([annotations[key], _not_in(table, annotations[key])])
+            if key in annotations
+            else table
+        )
+    return _Prepared(
+        first.file_index,
+        later.position,
+        BatchWrite(
+            run_id=a.run_id,
+            events=pa.concat_tables([a.events, events]),
+            rejected=pa.concat_tables([a.rejected, b.rejected]),
+            annotations=annotations,
+            records_read=a.records_read + b.records_read,
+            duplicates_in_run=a.duplicates_in_run
+            + b.duplicates_in_run
+            + b.events.num_rows
+            - events.num_rows,
+        ),
+    )
+
+
+def _coalesced(batches: Iterable[_Prepared], min_events: int) -> Iterator[_Prepared]:
+    """Batches that fall short of ``min_events`` events by less than half are merged with the
+    next ones of their file until they reach it. Smaller batches (asked for with a small batch
+    size) stay as they are. A merged batch is still one transaction: all of it is stored, or
+    none. When a step before fails, what was merged so far is still handed on, then the error
+    raised."""
+    pending: _Prepared | None = None
+    try:
+        for batch in batches:
+            if pending is not None and pending.file_index != batch.file_index:
+                yield pending
+                pending = None
+            pending = batch if pending is None else _merged(pending, batch)
+            if not min_events // 2 <= pending.write.events.num_rows < min_events:
+                yield pending
+                pending = None
+    except Exception:
+        if pending is not None:
+            yield pending
+        raise
+    if pending is not None:
+        yield pending
 
 
 @dataclass
@@ -304,7 +367,11 @@ def ingest_paths(
         ):
             task = bar.add_task("", total=total_bytes, events=0)
             current = -1
-            for batch in prepared:
+            # an engine that stores a large insert more cheaply than several small ones (DuckDB:
+            # whole row groups are compressed once, without a write-ahead log) says from how many
+            # rows on; batches are merged up to that
+            min_events = int(getattr(store, "bulk_insert_rows", 0))
+            for batch in _coalesced(prepared, min_events):
                 if batch.file_index != current:
                     current = batch.file_index
                     bar.update(task, description=sources[current][0].name)
