@@ -142,13 +142,26 @@ def journey_facts(
         step = agg[f"path_{k}"]
         path = path + step.isnull().ifelse("", ">" + step.fill_null(""))
     path = path + (agg.contacts > PATH_STEPS).ifelse(">…", "")
-    agg = agg.mutate(channel_path=path).drop(*[f"path_{k}" for k in range(1, PATH_STEPS + 1)])
-    data_end = ev.ts_ms.max()
+    agg = agg.mutate(channel_path=path)
     types = journey_types(
         mapped.inner_join(ev.select("event_id", "actor"), "event_id"), enriched.get("intent"), rules
     )
-    j = agg.left_join(types, "journey_id").drop("journey_id_right")
-    label = ibis.coalesce(j.rule_label, j.first_label)
+    # everything else about a journey is keyed by it: one chain of left joins and one select
+    # (each extra layer of mutate/drop made Ibis's compiler slower, not the query)
+    parts = [
+        types.rename(t_jid="journey_id"),
+        _surveys(surveys).rename(s_jid="journey_id"),
+        _outcomes(spans, ev, rules),
+    ]
+    signals = _signals(mapped, enriched.get("signals"))
+    if signals is not None:
+        parts.append(signals.rename(g_jid="journey_id"))
+    j = agg
+    for part, key in zip(parts, ("t_jid", "s_jid", "o_jid", "g_jid"), strict=False):
+        j = j.left_join(part, j.journey_id == part[key])
+    j = j.drop("t_jid", "s_jid", "o_jid", *(["g_jid"] if signals is not None else []))
+
+    data_end = ev.ts_ms.max()
     grace = rules.open_grace_s if rules.open_grace_s is not None else rules.inactivity_s
     status = ibis.cases(
         (j.resolved, "resolved"),
@@ -156,8 +169,41 @@ def journey_facts(
         ((j.last_case_open & ~j.last_abandoned) | j.last_escalated, "escalated"),
         else_="abandoned",
     )
-    j = j.mutate(
-        journey_type=ibis.coalesce(j.intent, label),
+    journey_type = ibis.coalesce(j.intent, j.rule_label, j.first_label)
+    # the next journey of the same type and profile starting soon after: a resolution that did
+    # not hold, so the journey's need came back (a null gap — no next journey — is false)
+    w = ibis.window(group_by=[j.profile_id, journey_type], order_by=[j.start_ms, j.journey_id])
+    came_back = (j.start_ms.lead().over(w) - j.end_ms) <= int(rules.repeat_window_s * 1000)
+    if signals is None:
+        signal_cols: dict[str, ir.Value] = {
+            f"signal_{s}": ibis.literal(0, type="int64") for s in EFFORT_SIGNALS
+        }
+    else:
+        signal_cols = {f"signal_{s}": j[f"signal_{s}"].fill_null(0) for s in EFFORT_SIGNALS}
+    effort = signal_cols[f"signal_{EFFORT_SIGNALS[0]}"]
+    for s in EFFORT_SIGNALS[1:]:
+        effort = effort + signal_cols[f"signal_{s}"]
+    kept = [
+        name
+        for name in agg.columns
+        if not name.startswith("path_")
+        and name
+        not in {
+            "rule_label",
+            "first_label",
+            "last_case_open",
+            "last_escalated",
+            "last_abandoned",
+            "resolved_at_ms",
+            "resolved",
+            "first_contact_resolution",
+            "bot_contained",
+            "contacts",
+        }
+    ]
+    return j.select(
+        *kept,
+        journey_type=journey_type,
         type_source=j.intent.isnull().ifelse("rule", "intent"),
         status=status,
         time_to_resolution_s=(j.resolved_at_ms - j.start_ms).cast("float64") / 1000.0,
@@ -165,61 +211,42 @@ def journey_facts(
         first_contact_resolution=_flag(j.first_contact_resolution),
         bot_contained=j.bot_contained.cast("int16"),
         contacts=j.contacts.cast("int64"),
-    ).drop(
-        "intent",
-        "rule_label",
-        "first_label",
-        "last_case_open",
-        "last_escalated",
-        "last_abandoned",
-        "resolved_at_ms",
+        repeat_contact_7d=_flag((j.repeat_contacts > 0) | came_back),
+        effort_signals=effort,
+        **signal_cols,
+        surveys=j.surveys.fill_null(0),
+        csat=j.csat,
+        nps=j.nps,
+        ces=j.ces,
+        purchases_90d=j.purchases_90d.fill_null(0).cast("int64"),
+        purchase_value_90d=j.purchase_value_90d.fill_null(0.0),
+        churned_90d=_flag(j.churned_90d.fill_null(False)),
     )
 
-    # the next journey of the same type and profile starting soon after: a resolution that did
-    # not hold, so the journey's need came back
-    w = ibis.window(group_by=[j.profile_id, j.journey_type], order_by=[j.start_ms, j.journey_id])
-    j = j.mutate(next_start_ms=j.start_ms.lead().over(w))  # one window, read twice below
-    came_back = j.next_start_ms.notnull() & (
-        j.next_start_ms - j.end_ms <= int(rules.repeat_window_s * 1000)
-    )
-    j = j.mutate(repeat_contact_7d=_flag((j.repeat_contacts > 0) | came_back)).drop("next_start_ms")
 
-    j = _add_signals(j, mapped, enriched.get("signals"))
-    j = _add_surveys(j, surveys)
-    return _add_outcomes(j, spans, ev, rules)
-
-
-def _add_signals(j: ir.Table, mapped: ir.Table, signals: ir.Table | None) -> ir.Table:
+def _signals(mapped: ir.Table, signals: ir.Table | None) -> ir.Table | None:
+    """Effort signals counted per journey (``journey_id``, ``signal_<name>``)."""
     if signals is None:
-        return j.mutate(
-            effort_signals=ibis.literal(0, type="int64"),
-            **{f"signal_{s}": ibis.literal(0, type="int64") for s in EFFORT_SIGNALS},
-        )
+        return None
     m = mapped.select("event_id", "journey_id").inner_join(signals, "event_id")
-    per = m.group_by("journey_id").aggregate(**{f"signal_{s}": m[s].sum() for s in EFFORT_SIGNALS})
-    out = j.left_join(per, "journey_id").drop("journey_id_right")
-    fills = {f"signal_{s}": out[f"signal_{s}"].fill_null(0) for s in EFFORT_SIGNALS}
-    out = out.mutate(**fills)
-    total = out[f"signal_{EFFORT_SIGNALS[0]}"]
-    for s in EFFORT_SIGNALS[1:]:
-        total = total + out[f"signal_{s}"]
-    return out.mutate(effort_signals=total)
+    return m.group_by("journey_id").aggregate(**{f"signal_{s}": m[s].sum() for s in EFFORT_SIGNALS})
 
 
-def _add_surveys(j: ir.Table, surveys: ir.Table) -> ir.Table:
+def _surveys(surveys: ir.Table) -> ir.Table:
+    """Survey answers per journey: how many, and the last CSAT, NPS and CES given."""
     s = surveys
     d = Dialect.of(surveys)
-    per = s.group_by("journey_id").aggregate(
+    return s.group_by("journey_id").aggregate(
         surveys=s.count(),
         csat=d.last(s.csat, s.ts_ms, where=s.csat.notnull()),
         nps=d.last(s.nps, s.ts_ms, where=s.nps.notnull()),
         ces=d.last(s.ces, s.ts_ms, where=s.ces.notnull()),
     )
-    out = j.left_join(per, "journey_id").drop("journey_id_right")
-    return out.mutate(surveys=out.surveys.fill_null(0))
 
 
-def _add_outcomes(j: ir.Table, spans: ir.Table, ev: ir.Table, rules: JourneyRules) -> ir.Table:
+def _outcomes(spans: ir.Table, ev: ir.Table, rules: JourneyRules) -> ir.Table:
+    """Purchases and churn of the journey's profile within the outcome window after it ends
+    (``o_jid``, ``purchases_90d``, ``purchase_value_90d``, ``churned_90d``)."""
     window = int(rules.outcome_window_s * 1000)
     after = ev.filter(ev.type.isin(["purchase", "churn"]) & ev.profile_id.notnull()).select(
         o_profile=ev.profile_id, o_ms=ev.ts_ms, o_type=ev.type, o_value=ev.value
@@ -233,14 +260,8 @@ def _add_outcomes(j: ir.Table, spans: ir.Table, ev: ir.Table, rules: JourneyRule
             after.o_ms <= spans.s_end + window,
         ],
     )
-    per = hits.group_by("o_jid").aggregate(
+    return hits.group_by("o_jid").aggregate(
         purchases_90d=hits.count(where=hits.o_type == "purchase"),
         purchase_value_90d=hits.o_value.sum(where=hits.o_type == "purchase"),
         churned_90d=(hits.o_type == "churn").any(),
-    )
-    out = j.left_join(per, j.journey_id == per.o_jid).drop("o_jid")
-    return out.mutate(
-        purchases_90d=out.purchases_90d.fill_null(0).cast("int64"),
-        purchase_value_90d=out.purchase_value_90d.fill_null(0.0),
-        churned_90d=_flag(out.churned_90d.fill_null(False)),
     )
