@@ -50,6 +50,33 @@ def test_epoch_ms_fast_path_equals_the_portable_form(con: Any) -> None:
     assert [r["portable"] for r in got] == expected
 
 
+def test_utc_day_and_week_are_utc_whatever_the_session_time_zone(con: Any) -> None:
+    stamps = [
+        dt.datetime(2025, 7, 1, 20, 0, 0, 123_456, tzinfo=UTC),  # 2 July in Tokyo
+        dt.datetime(2025, 6, 29, 23, 59, 59, tzinfo=UTC),  # a Sunday: week of 23 June
+        dt.datetime(2025, 6, 30, 0, 0, 0, tzinfo=UTC),  # a Monday: its own week
+        None,
+    ]
+    t = con.create_table("days", pa.table({"ts": pa.array(stamps, pa.timestamp("us", "UTC"))}))
+
+    def labels(dialect: Dialect) -> list[tuple[Any, Any]]:
+        u = dialect.utc_timestamp(t.ts)
+        e = t.select(d=u.date().cast("string"), w=u.truncate("W").date().cast("string"))
+        return [(r["d"], r["w"]) for r in e.to_pyarrow().to_pylist()]
+
+    expected = [
+        ("2025-07-01", "2025-06-30"),
+        ("2025-06-29", "2025-06-23"),
+        ("2025-06-30", "2025-06-30"),
+        (None, None),
+    ]
+    con.raw_sql("SET TimeZone = 'UTC'")
+    assert labels(Dialect("duckdb")) == labels(Dialect()) == expected
+    con.raw_sql("SET TimeZone = 'Asia/Tokyo'")
+    assert labels(Dialect("duckdb")) == expected  # the portable form would say 2 July
+    assert labels(Dialect())[0][0] == "2025-07-02"
+
+
 def test_first_and_last_fast_paths_equal_argmin_argmax(con: Any) -> None:
     # group a: the first row's value is null (kept, like FIRST); group b: a filter; group c:
     # every value null

@@ -11,6 +11,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cxloop.metrics.definitions import METRICS, Base, Metric
+from cxloop.store.dialect import Dialect
 
 DIMENSIONS: tuple[str, ...] = (
     "overall",
@@ -57,7 +58,9 @@ class FactTables:
 
 
 def _time_dims(ts: ir.TimestampValue) -> dict[str, ir.Value]:
-    return {"g_day": ts.date().cast("string"), "g_week": ts.truncate("W").date().cast("string")}
+    """The UTC day and week (starting on Monday) of ``ts`` as ISO dates."""
+    utc = Dialect.of(ts).utc_timestamp(ts)
+    return {"g_day": utc.date().cast("string"), "g_week": utc.truncate("W").date().cast("string")}
 
 
 def _journey_dims(f: FactTables) -> ir.Table:

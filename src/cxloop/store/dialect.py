@@ -9,6 +9,10 @@ more than a builtin that means the same thing (measured on 3.6 M events, docs/pe
   ``FIRST(x ORDER BY k)``, an ordered aggregate that sorts every group; DuckDB's
   ``arg_min_null`` / ``arg_max_null`` keep one running row (including a row whose value is null,
   exactly like ``FIRST``);
+* the UTC calendar day or week of a ``TIMESTAMP WITH TIME ZONE``: the portable cast to a date
+  goes through the session time zone (0.20 s for 240k contacts), DuckDB's ``epoch_ms`` there
+  and back gives the UTC wall-clock time without it (0.03 s) — and UTC whatever the session's
+  zone, as the metrics' day and week promise;
 
 :class:`Dialect` picks the builtin on DuckDB and the portable expression everywhere else, so
 results stay identical across engines (the journey parity tests run both forms).
@@ -70,6 +74,16 @@ class Dialect:
             result: ir.IntegerValue = _builtin("epoch_ms", (ts.type(),), dt.int64)(ts)
             return result
         return ts.epoch_seconds().floor().cast("int64") * 1000 + ts.millisecond().cast("int64")
+
+    def utc_timestamp(self, ts: ir.TimestampValue) -> ir.TimestampValue:
+        """The UTC wall-clock time of ``ts`` (to the millisecond on DuckDB), for calendar
+        labels: ``.date()`` and ``.truncate("W")`` of it are the UTC day and week. Elsewhere
+        ``ts`` itself, which those engines' sessions read in UTC."""
+        if self.duckdb:
+            naive = dt.Timestamp(scale=3)
+            result: ir.TimestampValue = _builtin("epoch_ms", (dt.int64,), naive)(self.epoch_ms(ts))
+            return result
+        return ts
 
     def first(
         self, value: ir.Column, key: ir.Column, where: ir.BooleanValue | None = None
