@@ -293,7 +293,7 @@ def test_merged_batches_store_what_storing_them_one_by_one_stores(tmp_path: Path
     # one of fewer than half the events asked for stays alone
     out = list(pipeline._coalesced([first, later, annotated(["d"], [], 1)], 4))
     assert [p.write.events.num_rows for p in out] == [3, 1]
-    out = list(pipeline._coalesced([first, later], 5))
+    out = list(pipeline._coalesced([first, later], 6))
     assert [p.write.events.num_rows for p in out] == [2, 2]
 
 
