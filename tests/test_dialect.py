@@ -77,6 +77,27 @@ def test_utc_day_and_week_are_utc_whatever_the_session_time_zone(con: Any) -> No
     assert labels(Dialect())[0][0] == "2025-07-02"
 
 
+def test_any_starts_with_fast_path_equals_the_portable_form(con: Any) -> None:
+    lists = [
+        None,
+        [],
+        ["customer_id:C1"],
+        ["cookie:a", "account:x"],
+        ["cookie:customer_id:1"],  # the prefix inside a value, not at its start
+        ["customer_id"],
+        [None, "account:"],
+    ]
+    t = con.create_table("ids", pa.table({"ids": pa.array(lists, pa.list_(pa.string()))}))
+    prefixes = ("customer_id:", "account:")
+    fast = Dialect("duckdb").any_starts_with(t.ids, prefixes)
+    portable = Dialect().any_starts_with(t.ids, prefixes)
+    assert "list_bool_or" in ibis.to_sql(t.select(s=fast)).lower()
+    got = t.select(fast=fast, portable=portable).to_pyarrow().to_pylist()
+    expected = [False, False, True, True, False, False, True]
+    assert [r["fast"] for r in got] == expected
+    assert [r["portable"] for r in got] == expected
+
+
 def test_first_and_last_fast_paths_equal_argmin_argmax(con: Any) -> None:
     # group a: the first row's value is null (kept, like FIRST); group b: a filter; group c:
     # every value null

@@ -20,6 +20,8 @@ results stay identical across engines (the journey parity tests run both forms).
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +86,24 @@ class Dialect:
             result: ir.TimestampValue = _builtin("epoch_ms", (dt.int64,), naive)(self.epoch_ms(ts))
             return result
         return ts
+
+    def any_starts_with(self, values: ir.ArrayValue, prefixes: tuple[str, ...]) -> ir.BooleanValue:
+        """Whether any string of the list starts with one of ``prefixes`` (false for a null or
+        empty list). DuckDB tests the items with a list lambda; the portable form is a substring
+        test on the ``|``-joined list (a regular expression over it cost DuckDB 4x more), so
+        it assumes no prefix holds ``|``."""
+        if self.duckdb:
+            test = values.map(
+                lambda item: functools.reduce(
+                    operator.or_, [item.startswith(p) for p in prefixes], ibis.literal(False)
+                )
+            )
+            return test.anys().fill_null(False)
+        joined = "|" + ibis.literal("|").join(values).fill_null("")
+        found: ir.BooleanValue = ibis.literal(False)
+        for prefix in prefixes:
+            found = found | joined.contains("|" + prefix)
+        return found
 
     def first(
         self, value: ir.Column, key: ir.Column, where: ir.BooleanValue | None = None
