@@ -154,14 +154,20 @@ def compute_metrics_by(
         if not ms:
             continue
         t = base_table(f, base)
-        t = t.mutate(g_overall=ibis.literal("all"))
-        per_row: dict[str, Any] = {}
+        per_row: dict[str, Any] = {"g_overall": ibis.literal("all")}
         for i, m in enumerate(ms):
             per_row[f"e{i}"] = m.eligible(t)
             per_row[f"x{i}"] = m.value(t)
+        # each row's metric values once; the stacked copies only pick a group column
+        t = t.mutate(**per_row)
+        values = [name for name in per_row if name != "g_overall"]
         stacked = ibis.union(
             *[
-                t.select(d_by=ibis.literal(by), group=t[f"g_{by}"].cast("string"), **per_row)
+                t.select(
+                    d_by=ibis.literal(by),
+                    group=t[f"g_{by}"].cast("string"),
+                    **{v: t[v] for v in values},
+                )
                 for by in dict.fromkeys(bys)
             ],
             distinct=False,
