@@ -130,10 +130,10 @@ class _LineNumbers:
         records, bad_utf8 = _utf8_lines(raw, numbers)
         # blank = empty or only white space; checked without copying the lines
         blank = pc.or_kleene(pc.equal(pc.binary_length(records), 0), pc.utf8_is_space(records))
-        keep = pc.and_kleene(pc.is_valid(records), pc.invert(blank))
-        table = pa.table({"record_no": numbers, "record": records}).filter(
-            pc.fill_null(keep, False)
-        )
+        keep = pc.fill_null(pc.and_kleene(pc.is_valid(records), pc.invert(blank)), False)
+        table = pa.table({"record_no": numbers, "record": records})
+        if not pc.all(keep).as_py():  # a copy of the batch only when there is a line to drop
+            table = table.filter(keep)
         raw_by_no = dict(zip(numbers.tolist(), raw.to_pylist(), strict=True)) if bad_utf8 else {}
         pre: list[tuple[int, str, str, str | None]] = [
             (no, "(record)", "not valid JSON (a raw control character in the line)", text)
