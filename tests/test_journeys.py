@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -344,6 +345,26 @@ def test_signed_in_arrival_counts_as_identified(tiny: Any) -> None:
     finally:
         b.release()
     assert j["reidentifications"] == 1
+
+
+def test_a_follow_on_event_that_is_a_contact_itself_is_mapped_once(tiny: Any) -> None:
+    # rules where an agent's loose email is a follow-on: it is also a service contact of its
+    # own, so it belongs to the journey it makes, not a second time as a follow-on
+    rules = dataclasses.replace(DEFAULT_RULES, follow_on=(("email_sent", "agent"),))
+    rows = [
+        ev(1, "P9", 0, "voice", "call_start", conv="k"),
+        ev(2, "P9", 5, "voice", "call_end", conv="k", actor="agent", agent_id="A1"),
+        ev(3, "P9", 60, "email", "email_sent", actor="agent", agent_id="A1"),
+    ]
+    tiny.create_table("loose", pa.Table.from_pylist(rows, schema=SCHEMA))
+    b = build_journeys(tiny.table("loose"), rules)
+    try:
+        mapped = b.events.to_pyarrow().to_pylist()
+    finally:
+        b.release()
+    assert sorted(r["event_id"] for r in mapped) == ["e001", "e002", "e003"]
+    email = next(r for r in mapped if r["event_id"] == "e003")
+    assert email["contact_key"] == "e:e003"
 
 
 def test_paths_and_friction(tiny: Any, tmp_path: Path) -> None:

@@ -289,6 +289,7 @@ def map_events(
         kind=ibis.literal(0),
         jid=journeys.journey_id,
         event_id=ibis.null("string"),
+        own_key=ibis.null("string"),
     )
     lone = loose.select(
         profile_id=loose.profile_id,
@@ -296,6 +297,7 @@ def map_events(
         kind=ibis.literal(1),
         jid=ibis.null("string"),
         event_id=loose.event_id,
+        own_key=loose.contact_key,
     )
     stream = starts.union(lone)
     # journey ids are not ordered, so carry the start time of the latest journey forward and
@@ -318,8 +320,11 @@ def map_events(
     within = joined.filter(joined.t - joined.j_end <= int(rules.follow_on_s * 1000))
     # two journeys of one profile starting in the same millisecond: keep the first id
     follow = within.group_by("event_id").aggregate(
-        journey_id=within.j_id.min(), contact_key=within.last_contact.min()
+        journey_id=within.j_id.min(),
+        contact_key=within.last_contact.min(),
+        own_key=within.own_key.min(),
     )
-    already = in_contacts.select(seen=in_contacts.event_id)
-    follow = follow.anti_join(already, follow.event_id == already.seen)
+    # an event already in a contact (its own key is a contact's) is not a follow-on as well
+    seen = keyed.select(seen=keyed.contact_key)
+    follow = follow.anti_join(seen, follow.own_key == seen.seen)
     return in_contacts.union(follow.select("event_id", "journey_id", "contact_key"))
