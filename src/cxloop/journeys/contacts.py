@@ -212,6 +212,9 @@ def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
     """Give each contact its journey: per profile in time order, a contact continues the
     journey of the contact before it unless that journey was resolved or has been inactive for
     longer than the inactivity window of its type."""
+    # two passes over each profile's contacts in time order (one sort each): the first reads
+    # the contact before, the second numbers the journeys; positions within a journey come
+    # from positions within the profile, so no third pass per journey is needed
     order = [contacts.start_ms, contacts.contact_key]
     before = ibis.window(group_by=contacts.profile_id, order_by=order, rows=(None, -1))
     prev = ibis.window(group_by=contacts.profile_id, order_by=order)
@@ -225,32 +228,26 @@ def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
             | prev_resolved.fill_null(False)
             | ((contacts.start_ms - prev_end) > _window_ms(prev_label, rules))
         ),
+        position=ibis.row_number().over(prev),
+        prev_identify=contacts.identify.lag().over(prev),
+        prev_channel=contacts.channel.lag().over(prev),
+        prev_sought_agent=(contacts.assisted | (contacts.queue_legs > 0)).lag().over(prev),
+    )
+    so_far = ibis.window(
+        group_by=marked.profile_id, order_by=[marked.start_ms, marked.contact_key], rows=(None, 0)
     )
     numbered = marked.mutate(
-        journey_no=marked.new_journey.ifelse(1, 0)
-        .cast("int64")
-        .sum()
-        .over(
-            ibis.window(
-                group_by=marked.profile_id,
-                order_by=[marked.start_ms, marked.contact_key],
-                rows=(None, 0),
-            )
-        )
-    )
-    in_journey = ibis.window(
-        group_by=[numbered.profile_id, numbered.journey_no],
-        order_by=[numbered.start_ms, numbered.contact_key],
+        journey_no=marked.new_journey.ifelse(1, 0).cast("int64").sum().over(so_far),
+        journey_start=marked.new_journey.ifelse(marked.position, ibis.null("int64"))
+        .max()
+        .over(so_far),
     )
     gap_ms = numbered.start_ms - numbered.prev_end_ms
     first = numbered.new_journey
     out = numbered.mutate(
         journey_id=numbered.profile_id + "#" + numbered.journey_no.cast("string"),
-        contact_no=(ibis.row_number().over(in_journey) + 1).cast("int64"),
+        contact_no=(numbered.position - numbered.journey_start + 1).cast("int64"),
         gap_prev_s=first.ifelse(ibis.null("float64"), gap_ms.cast("float64") / 1000.0),
-        prev_identify=numbered.identify.lag().over(in_journey),
-        prev_channel=numbered.channel.lag().over(in_journey),
-        prev_sought_agent=(numbered.assisted | (numbered.queue_legs > 0)).lag().over(in_journey),
     )
     escalated_in = (~out.new_journey) & (out.gap_prev_s <= rules.escalation_s)
     reid_cross = escalated_in & (out.prev_identify.fill_null(0) > 0) & (out.identify > 0)
@@ -259,7 +256,10 @@ def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
         reidentifications=(ibis.greatest(out.identify - 1, 0) + reid_cross.ifelse(1, 0)).cast(
             "int64"
         ),
-        channel_switch=_flag(out.prev_channel.notnull() & (out.prev_channel != out.channel)),
+        # the contact before in the profile is in the same journey unless this one starts it
+        channel_switch=_flag(
+            (~out.new_journey) & out.prev_channel.notnull() & (out.prev_channel != out.channel)
+        ),
         # a repeat contact: back about the same need after a contact that reached (or queued
         # for) a person — moving on from self-service or a bot is an escalation, not a repeat
         repeat_in=_flag(
@@ -267,7 +267,15 @@ def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
             & out.prev_sought_agent.fill_null(False)
             & (out.gap_prev_s <= rules.repeat_window_s)
         ),
-    ).drop("new_journey", "prev_identify", "prev_channel", "prev_end_ms", "prev_sought_agent")
+    ).drop(
+        "new_journey",
+        "prev_identify",
+        "prev_channel",
+        "prev_end_ms",
+        "prev_sought_agent",
+        "position",
+        "journey_start",
+    )
 
 
 def map_events(
