@@ -63,36 +63,36 @@ def _time_dims(ts: ir.TimestampValue) -> dict[str, ir.Value]:
     return {"g_day": utc.date().cast("string"), "g_week": utc.truncate("W").date().cast("string")}
 
 
+def _with_segment(t: ir.Table, profile: str, segments: ir.Table | None) -> ir.Table:
+    """``t`` with ``g_segment``: the segment of its ``profile`` column (``unknown`` without)."""
+    if segments is None:
+        return t.mutate(g_segment=ibis.literal("unknown"))
+    seg = segments.select(s_profile=segments.profile_id, g_segment=segments.segment)
+    seg = seg.group_by("s_profile").aggregate(g_segment=seg.g_segment.min())
+    out = t.left_join(seg, t[profile] == seg.s_profile).drop("s_profile")
+    return out.mutate(g_segment=out.g_segment.fill_null("unknown"))
+
+
 def _journey_dims(f: FactTables) -> ir.Table:
     j = f.journeys
-    dims = j.select(
-        d_jid=j.journey_id,
-        g_journey_type=j.journey_type,
-        d_profile=j.profile_id,
-    )
-    if f.segments is not None:
-        seg = f.segments.select(s_profile=f.segments.profile_id, g_segment=f.segments.segment)
-        seg = seg.group_by("s_profile").aggregate(g_segment=seg.g_segment.min())
-        dims = dims.left_join(seg, dims.d_profile == seg.s_profile).drop("s_profile")
-        dims = dims.mutate(g_segment=dims.g_segment.fill_null("unknown"))
-    else:
-        dims = dims.mutate(g_segment=ibis.literal("unknown"))
-    return dims.drop("d_profile")
+    dims = j.select(d_jid=j.journey_id, g_journey_type=j.journey_type, d_profile=j.profile_id)
+    return _with_segment(dims, "d_profile", f.segments).drop("d_profile")
 
 
 def base_table(f: FactTables, base: Base) -> ir.Table:
     """The rows of ``base`` with one ``g_<dimension>`` column per dimension."""
-    dims = _journey_dims(f)
     if base == "journeys":
+        # a journey carries its own dimensions: no join with itself
         j = f.journeys
         t = j.mutate(
             g_channel=j.first_channel,
             g_agent=j.first_agent_id,
             g_queue=j.first_queue,
+            g_journey_type=j.journey_type,
             **_time_dims(j.started_at),
         )
-        t = t.inner_join(dims.drop("g_journey_type"), t.journey_id == dims.d_jid)
-        return t.mutate(g_journey_type=t.journey_type)
+        return _with_segment(t, "profile_id", f.segments)
+    dims = _journey_dims(f)
     if base == "contacts":
         c = f.contacts
         t = c.mutate(
