@@ -357,3 +357,18 @@ def test_the_statement_for_all_json_batches_agrees_with_the_general_one() -> Non
     assert fast["jtype"].to_pylist() == general["jtype"].to_pylist()
     assert fast["bad_record"].to_pylist() == general["bad_record"].to_pylist()
     assert fast.filter(objects).equals(general.filter(objects))
+
+
+def test_a_source_with_a_line_that_is_not_json_keeps_the_general_statement(tmp_path: Path) -> None:
+    lines = [json.dumps(event(1)), '{"event_id": ', json.dumps(event(2)), "[1]"]
+    lines += [json.dumps(event(i)) for i in range(3, 60)] + ["not json either"]
+    path = write_jsonl(tmp_path / "in.jsonl", lines)
+    with open_store(":memory:") as store:
+        summary = ingest_paths([path], store, batch_bytes=600)  # many batches
+        rejects = store.query("SELECT record_no, reason FROM rejected ORDER BY record_no")
+    assert (summary.accepted, summary.rejected) == (59, 3)
+    assert rejects.to_pylist() == [
+        {"record_no": 2, "reason": "not valid JSON"},
+        {"record_no": 4, "reason": "a JSON array, not an object"},
+        {"record_no": 62, "reason": "not valid JSON"},
+    ]

@@ -534,11 +534,17 @@ class Validator:
         threads: int = 1,
         *,
         phone_cache: dict[str, str | None] | None = None,
+        sources_with_other_text: set[str] | None = None,
     ) -> None:
         self.settings = settings or ValidationSettings()
         self.con = duckdb.connect(":memory:", config={"threads": threads})
         self.con.execute("SET TimeZone = 'UTC'")
         self._phone_cache: dict[str, str | None] = {} if phone_cache is None else phone_cache
+        self._sources_with_other_text: set[str] = (
+            set() if sources_with_other_text is None else sources_with_other_text
+        )
+        """Sources in which a record that is not JSON was found: their later batches go straight
+        to the general statement (one such record in a batch fails the other one)."""
         # called once per phone number (a dictionary hit once seen): cheaper than an Arrow
         # function, whose fixed cost per call is paid for every small vector a lambda hands it
         self.con.create_function(
@@ -557,7 +563,11 @@ class Validator:
     def sibling(self) -> Validator:
         """Another validator with the same settings and phone cache, to validate other batches
         on another thread (a DuckDB connection serves one thread at a time)."""
-        return Validator(self.settings, phone_cache=self._phone_cache)
+        return Validator(
+            self.settings,
+            phone_cache=self._phone_cache,
+            sources_with_other_text=self._sources_with_other_text,
+        )
 
     def _e164(self, raw: str | None) -> str | None:
         """E.164 of a compacted phone number (``None`` where it is not one), parsed once with
@@ -599,10 +609,17 @@ FROM _cx_result
         con.register("_cx_raw", batch.records)
         try:
             # most batches hold only JSON: the statement that relies on it runs first, and a
-            # batch with a record that is not JSON is validated again by the general one
-            try:
-                result = con.execute(self._sql(now, run_id, source, all_json=True)).to_arrow_table()
-            except duckdb.InvalidInputException:
+            # batch with a record that is not JSON is validated again by the general one, as are
+            # the later batches of its source (a file with one broken line often has more)
+            result = None
+            if batch.source not in self._sources_with_other_text:
+                try:
+                    result = con.execute(
+                        self._sql(now, run_id, source, all_json=True)
+                    ).to_arrow_table()
+                except duckdb.InvalidInputException:
+                    self._sources_with_other_text.add(batch.source)
+            if result is None:
                 result = con.execute(self._sql(now, run_id, source)).to_arrow_table()
         finally:
             con.unregister("_cx_raw")
