@@ -257,7 +257,7 @@ def test_counts_always_add_up(
     path.write_text("\n".join(lines))
     with open_store(":memory:") as store:
         # one transaction per batch, or batches of 4 events or more merged up to 8
-        store.bulk_insert_rows = 8 if merge_batches else 0  # type: ignore[attr-defined]
+        store.bulk_insert_rows = 8 if merge_batches else 0
         summary = ingest_paths([path], store, batch_bytes=batch_bytes)
         stored = store.count("events")
         rejected = store.count("rejected")

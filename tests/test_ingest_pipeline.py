@@ -96,7 +96,7 @@ def test_an_error_in_any_step_fails_the_run_and_keeps_whole_batches(
         return real_validate(self, batch, run_id)
 
     with open_store(str(tmp_path / "s.duckdb")) as store:
-        store.bulk_insert_rows = 0  # type: ignore[attr-defined]  # one transaction per batch
+        store.bulk_insert_rows = 0  # one transaction per batch
         real_write = store.write_batch
 
         def write_batch(batch: BatchWrite) -> Any:
@@ -127,7 +127,7 @@ def test_duplicates_across_batches_of_a_fresh_run_are_found(
     path = write_jsonl(tmp_path / "in.jsonl", records)
     with open_store(str(tmp_path / "s.duckdb")) as store:
         # batches (about 20 events each) stored one by one or merged a few at a time
-        store.bulk_insert_rows = bulk_insert_rows  # type: ignore[attr-defined]
+        store.bulk_insert_rows = bulk_insert_rows
         summary = ingest_paths([path], store, batch_bytes=3000)
         assert (summary.accepted, summary.duplicates) == (200, 29)
         assert store.count("events") == 200
@@ -170,8 +170,8 @@ def test_a_hash_collision_takes_the_exact_path_and_loses_nothing(tmp_path: Path)
             assert store.write_batch(batch("a", "b")).accepted == 2
             # pretend "c" collides with an id this run stored: the anti-join decides
             hashes = store.query("SELECT hash('c') AS h")["h"].to_numpy()
-            seen = np.sort(np.concatenate([store._run_hashes, hashes]))  # type: ignore[attr-defined]
-            store._run_hashes = seen  # type: ignore[attr-defined]
+            seen = np.sort(np.concatenate([store._run_hashes, hashes]))
+            store._run_hashes = seen
             outcome = store.write_batch(batch("c", "a"))
         assert (outcome.accepted, outcome.duplicates) == (1, 1)
         assert sorted(store.query("SELECT event_id FROM events")["event_id"].to_pylist()) == [

@@ -370,8 +370,7 @@ def ingest_paths(
             # an engine that stores a large insert more cheaply than several small ones (DuckDB:
             # whole row groups are compressed once, without a write-ahead log) says from how many
             # rows on; batches are merged up to that
-            min_events = int(getattr(store, "bulk_insert_rows", 0))
-            for batch in _coalesced(prepared, min_events):
+            for batch in _coalesced(prepared, store.bulk_insert_rows):
                 if batch.file_index != current:
                     current = batch.file_index
                     bar.update(task, description=sources[current][0].name)

@@ -101,6 +101,10 @@ class Store(ABC):
     url: str
     param: str
     """The bound-parameter placeholder of the engine's driver (``?`` or ``%s``)."""
+    bulk_insert_rows: int = 0
+    """Rows from which one :meth:`write_batch` stores events more cheaply per row than in
+    smaller ones; ingest merges consecutive batches of a file up to this many events (0: the
+    engine has no such size, batches are stored as read)."""
 
     # --- engine-specific -------------------------------------------------------------------
     @abstractmethod
