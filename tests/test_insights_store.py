@@ -283,3 +283,42 @@ def test_insight_commands_run_per_segment(pipeline_db: str, world_store: tuple[P
     assert 0 < part < total / 2  # small businesses are a minority of the customers
     assert nobody.exit_code == 2
     assert "no journeys in segment" in nobody.output
+
+
+def test_daily_kpi_counts_utc_days_whatever_the_session_time_zone() -> None:
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from cxloop.insights.gaps import daily_kpi
+    from cxloop.schema import EVENT_ARROW_SCHEMA
+
+    utc = dt.UTC
+    stamps = [
+        dt.datetime(2025, 3, 1, 23, 30, tzinfo=utc),  # 2 March in Tokyo
+        dt.datetime(2025, 3, 1, 10, 0, tzinfo=utc),
+        dt.datetime(2025, 3, 2, 1, 0, tzinfo=utc),
+    ]
+    rows = [
+        {
+            "event_id": f"q{i}",
+            "occurred_at": ts,
+            "channel": "voice",
+            "type": "queue_enter",
+            "identifiers": [],
+            "wait_s": float(10 * (i + 1)),
+            "ingest_run_id": "r",
+            "source": "test",
+        }
+        for i, ts in enumerate(stamps)
+    ]
+    with open_store(":memory:") as mem:
+        mem.append("events", pa.Table.from_pylist(rows, schema=EVENT_ARROW_SCHEMA))
+        mem.ibis()  # Ibis sets the session to UTC when it connects; a later change must not count
+        mem.con.execute("SET TimeZone = 'Asia/Tokyo'")
+        frame = daily_kpi(mem, "wait_s")
+    got = {
+        str(d.date()): (v, n)
+        for d, v, n in zip(frame["day"], frame["value"], frame["n"], strict=True)
+    }
+    assert got == {"2025-03-01": (15.0, 2), "2025-03-02": (30.0, 1)}

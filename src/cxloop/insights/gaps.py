@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxloop.store.dialect import Dialect
+
 GENERIC_INTENTS: tuple[str, ...] = (
     "thanks",
     "unknown",
@@ -276,7 +278,7 @@ def daily_kpi(store: Any, kpi: str) -> pd.DataFrame:
         value = rows[kpi].cast("float64").mean()
     else:
         raise ValueError(f"unknown KPI {kpi!r}; choose from {', '.join(CHANGE_KPIS)}")
-    day = rows.occurred_at.date()
+    day = Dialect.of(rows).utc_timestamp(rows.occurred_at).date()  # UTC days, whatever the session
     frame: pd.DataFrame = (
         rows.group_by(day=day).aggregate(value=value, n=rows.count()).order_by("day").to_pandas()
     )
