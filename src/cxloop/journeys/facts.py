@@ -149,17 +149,17 @@ def journey_facts(
     # everything else about a journey is keyed by it: one chain of left joins and one select
     # (each extra layer of mutate/drop made Ibis's compiler slower, not the query)
     parts = [
-        types.rename(t_jid="journey_id"),
-        _surveys(surveys).rename(s_jid="journey_id"),
-        _outcomes(spans, ev, rules),
+        (types.rename(t_jid="journey_id"), "t_jid"),
+        (_surveys(surveys).rename(s_jid="journey_id"), "s_jid"),
+        (_outcomes(spans, ev, rules), "o_jid"),
     ]
     signals = _signals(mapped, enriched.get("signals"))
     if signals is not None:
-        parts.append(signals.rename(g_jid="journey_id"))
+        parts.append((signals.rename(g_jid="journey_id"), "g_jid"))
     j = agg
-    for part, key in zip(parts, ("t_jid", "s_jid", "o_jid", "g_jid"), strict=False):
+    for part, key in parts:
         j = j.left_join(part, j.journey_id == part[key])
-    j = j.drop("t_jid", "s_jid", "o_jid", *(["g_jid"] if signals is not None else []))
+    j = j.drop(*(key for _, key in parts))
 
     data_end = ev.ts_ms.max()
     grace = rules.open_grace_s if rules.open_grace_s is not None else rules.inactivity_s
