@@ -225,3 +225,24 @@ def test_staged_build_saves_the_same_tables_and_cleans_up_on_failure(
         save_build(store, broken)
     assert not any(store.has_table(n + STAGING_SUFFIX) for n in JOURNEY_TABLES)
     assert _rows(con.table("journeys").to_pyarrow()) == saved[0]["journeys"]
+
+
+def test_pinned_compression_is_what_duckdb_writes(tmp_path: Path) -> None:
+    """A staged table's pinned columns are written with that method even where DuckDB would
+    choose another (repeated values: a dictionary), the others as DuckDB chooses."""
+    from cxloop.journeys.store_io import _create_pinned
+
+    with open_store(str(tmp_path / "p.duckdb")) as store:
+        backend = store.ibis()
+        rows = pa.table({"x": ["same value"] * 5000, "y": ["same value"] * 5000})
+        src = backend.create_table("src", rows)
+        table = _create_pinned(backend, "pinned", src, {"x": "fsst"})
+        assert table.count().execute() == 5000
+        store.query("CHECKPOINT")
+        found = store.query(
+            "SELECT column_name AS c, min(compression) AS m FROM pragma_storage_info('pinned') "
+            "WHERE segment_type = 'VARCHAR' GROUP BY ALL"
+        ).to_pydict()
+    methods = dict(zip(found["c"], found["m"], strict=True))
+    assert methods["x"] == "FSST"
+    assert methods["y"] != "FSST"  # what DuckDB picks for one repeated value
