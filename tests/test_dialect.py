@@ -98,6 +98,22 @@ def test_any_starts_with_fast_path_equals_the_portable_form(con: Any) -> None:
     assert [r["portable"] for r in got] == expected
 
 
+def test_isin_fast_path_equals_the_portable_form(con: Any) -> None:
+    t = con.create_table("kinds", pa.table({"k": ["call_start", "page_view", None, "auth", ""]}))
+    for values in (("call_start", "auth", "message"), ("auth",), ()):
+        fast = Dialect("duckdb").isin(t.k, values)
+        portable = Dialect().isin(t.k, values)
+        got = t.select(fast=fast, portable=portable).to_pyarrow().to_pylist()
+        # null stays null (unknown), except against no values at all: never in an empty list
+        expected = [
+            None if k is None and values else k in values for k in t.k.to_pyarrow().to_pylist()
+        ]
+        assert [r["fast"] for r in got] == expected, values
+        assert [r["portable"] for r in got] == expected, values
+    sql = ibis.to_sql(t.select(m=Dialect("duckdb").isin(t.k, ("a", "b")))).lower()
+    assert "array_contains" in sql or "list_contains" in sql
+
+
 def test_first_and_last_fast_paths_equal_argmin_argmax(con: Any) -> None:
     # group a: the first row's value is null (kept, like FIRST); group b: a filter; group c:
     # every value null

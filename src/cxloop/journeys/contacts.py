@@ -99,8 +99,8 @@ def prepare_events(events: ir.Table, rules: JourneyRules) -> ir.Table:
             cond = cond & (ev.actor == actor)
         follow_on = follow_on | cond
     role = ibis.cases(
-        (ev.type.isin(list(rules.survey_types)), "survey"),
-        (ev.type.isin(list(rules.outcome_types)), "outcome"),
+        (dialect.isin(ev.type, rules.survey_types), "survey"),
+        (dialect.isin(ev.type, rules.outcome_types), "outcome"),
         else_="interaction",
     )
     # talk + hold + wrap from a call_end's attributes (its duration when they are missing);
@@ -121,7 +121,7 @@ def prepare_events(events: ir.Table, rules: JourneyRules) -> ir.Table:
         # the page when it is one the rules name (else null); service and resolution pages
         # are told apart per contact
         page=page,
-        is_identify=ev.type.isin(list(rules.identify_types)),
+        is_identify=dialect.isin(ev.type, rules.identify_types),
         signed_in=dialect.any_starts_with(
             ev.identifiers, tuple(f"{t}:" for t in rules.signed_in_identifier_types)
         ),
@@ -141,7 +141,7 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
     it = ev.filter(ev.role == "interaction")
     d = Dialect.of(ev)
     is_call_end = it.type == "call_end"
-    live_chat = it.channel.isin(["chat", "sms", "social"])
+    live_chat = d.isin(it.channel, ("chat", "sms", "social"))
     # counts of a kind of event are COUNT(*) FILTER (…), not SUM(CAST(… AS INT)): the sum
     # of a cast boolean costs DuckDB twice as much (docs/performance.md)
     agg = it.group_by("contact_key").aggregate(
@@ -149,11 +149,9 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
         started_at=it.occurred_at.min(),
         ended_at=it.occurred_at.max(),
         events=it.count(),
-        service=(
-            it.type.isin(list(rules.service_types)) | it.page.isin(list(rules.service_pages))
-        ).any(),
+        service=(d.isin(it.type, rules.service_types) | d.isin(it.page, rules.service_pages)).any(),
         resolved=(
-            it.type.isin(list(rules.resolution_types)) | it.page.isin(list(rules.resolution_pages))
+            d.isin(it.type, rules.resolution_types) | d.isin(it.page, rules.resolution_pages)
         ).any(),
         channel=d.first(it.channel, it.ts_ms),
         assisted=(it.actor == "agent").any(),

@@ -248,7 +248,8 @@ def _outcomes(spans: ir.Table, ev: ir.Table, rules: JourneyRules) -> ir.Table:
     """Purchases and churn of the journey's profile within the outcome window after it ends
     (``o_jid``, ``purchases_90d``, ``purchase_value_90d``, ``churned_90d``)."""
     window = int(rules.outcome_window_s * 1000)
-    after = ev.filter(ev.type.isin(["purchase", "churn"]) & ev.profile_id.notnull()).select(
+    bought_or_left = Dialect.of(ev).isin(ev.type, ("purchase", "churn"))
+    after = ev.filter(bought_or_left & ev.profile_id.notnull()).select(
         o_profile=ev.profile_id, o_ms=ev.ts_ms, o_type=ev.type, o_value=ev.value
     )
     spans = spans.select(o_jid=spans.journey_id, s_profile=spans.profile_id, s_end=spans.end_ms)

@@ -9,6 +9,8 @@ more than a builtin that means the same thing (measured on 3.6 M events, docs/pe
   ``FIRST(x ORDER BY k)``, an ordered aggregate that sorts every group; DuckDB's
   ``arg_min_null`` / ``arg_max_null`` keep one running row (including a row whose value is null,
   exactly like ``FIRST``);
+* membership in a list of constants: an ``IN (…)`` list is a chain of comparisons per row
+  (13 event types over 3.6M events: 0.17 CPU s), DuckDB's ``list_contains`` one look-up (0.02 s);
 * the UTC calendar day or week of a ``TIMESTAMP WITH TIME ZONE``: the portable cast to a date
   goes through the session time zone (0.20 s for 240k contacts), DuckDB's ``epoch_ms`` there
   and back gives the UTC wall-clock time without it (0.03 s) — and UTC whatever the session's
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +79,14 @@ class Dialect:
             result: ir.IntegerValue = _builtin("epoch_ms", (ts.type(),), dt.int64)(ts)
             return result
         return ts.epoch_seconds().floor().cast("int64") * 1000 + ts.millisecond().cast("int64")
+
+    def isin(self, value: ir.Value, values: Sequence[Any]) -> ir.BooleanValue:
+        """Whether ``value`` is one of the constants ``values`` (null when it is null), like
+        ``value.isin(values)``."""
+        if self.duckdb and len(values) > 1:
+            found: ir.BooleanValue = ibis.literal(list(values)).contains(value)
+            return found
+        return value.isin(list(values))
 
     def utc_timestamp(self, ts: ir.TimestampValue) -> ir.TimestampValue:
         """The UTC wall-clock time of ``ts`` (to the millisecond on DuckDB), for calendar
