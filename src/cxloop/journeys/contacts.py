@@ -223,7 +223,9 @@ def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
         prev_end_ms=prev_end,
         new_journey=(
             prev_end.isnull()
-            | prev_resolved.fill_null(False)
+            # a resolution closes the journey for contacts that start after it; one already
+            # under way when the need was resolved belongs to that journey (no overlap)
+            | (prev_resolved.fill_null(False) & (contacts.start_ms >= prev_end))
             | ((contacts.start_ms - prev_end) > _window_ms(prev_label, rules))
         ),
         position=ibis.row_number().over(prev),
