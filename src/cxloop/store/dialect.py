@@ -82,7 +82,8 @@ class Dialect:
 
     def isin(self, value: ir.Value, values: Sequence[Any]) -> ir.BooleanValue:
         """Whether ``value`` is one of the constants ``values`` (null when it is null), like
-        ``value.isin(values)``."""
+        ``value.isin(values)``; on DuckDB one list look-up instead of a comparison per constant
+        (a single constant is one comparison either way)."""
         if self.duckdb and len(values) > 1:
             found: ir.BooleanValue = ibis.literal(list(values)).contains(value)
             return found
