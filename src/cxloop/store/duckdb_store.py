@@ -116,6 +116,11 @@ class DuckDBStore(Store):
             if threads:
                 self.con.execute(f"SET threads = {int(threads[0])}")
 
+    def _batch_hashes(self) -> np.ndarray:
+        """Sorted 64-bit hashes of the event ids of the batch being written (``_cx_events``)."""
+        found = self.con.execute("SELECT hash(event_id) AS h FROM _cx_events").to_arrow_table()
+        return np.sort(found.column("h").to_numpy())
+
     def _new_hashes(self) -> np.ndarray | None:
         """Hashes of the batch's event ids when none was stored by this run before (then the
         batch can be inserted whole); ``None`` when the exact anti-join must decide."""
@@ -125,8 +130,7 @@ class DuckDBStore(Store):
         if held is None or held[0] != self._run_events:  # another writer in this process
             self._run_hashes = None
             return None
-        found = self.con.execute("SELECT hash(event_id) AS h FROM _cx_events").to_arrow_table()
-        hashes = np.sort(found.column("h").to_numpy())
+        hashes = self._batch_hashes()
         seen = self._run_hashes
         if len(seen) and len(hashes):
             at = np.minimum(np.searchsorted(seen, hashes), len(seen) - 1)
@@ -180,12 +184,7 @@ class DuckDBStore(Store):
                 raise
             if self._run_hashes is not None:
                 if new_hashes is None:  # inserted by the anti-join: hash what was stored
-                    new_hashes = np.sort(
-                        con.execute("SELECT hash(event_id) AS h FROM _cx_events")
-                        .to_arrow_table()
-                        .column("h")
-                        .to_numpy()
-                    )
+                    new_hashes = self._batch_hashes()
                 merged = np.concatenate([self._run_hashes, new_hashes])
                 merged.sort(kind="stable")  # two sorted runs: a linear merge
                 self._run_hashes = merged
