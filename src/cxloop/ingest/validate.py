@@ -289,8 +289,8 @@ start of another, so the type decides), and there is at most one per type."""
 
 
 # Each record's identifiers as a list of {type, value} pairs (both forms, object and list), then
-# one item per value (a value may be a list of strings), normalized: emails lower-cased, phones
-# compacted and turned into E.164 by cx_e164 (phonenumbers, each distinct number parsed once).
+# one item per value (a value may be a list of strings), normalized as on the typed path
+# (_normalized_sql) and phones turned into E.164 by cx_e164 (each distinct number parsed once).
 _ID_PAIRS = """
 CASE
   WHEN ids_type = 'OBJECT' THEN list_transform(
@@ -309,10 +309,9 @@ SELECT *, CASE WHEN ids_fast THEN [] ELSE coalesce(flatten(list_transform(
       raw -> {{'t': p.t, 'vt': p.vt, 'raw': raw,
               'norm': CASE
                 WHEN p.vt = 'OBJECT' OR raw IS NULL THEN NULL
-                WHEN p.t = 'email' THEN lower(trim(raw))
-                -- formatting variants of one number collapse before the phone parser sees them
-                WHEN p.t = 'phone' THEN regexp_replace(trim(raw), {_PHONE_PUNCTUATION}, '', 'g')
-                ELSE trim(raw)
+                WHEN p.t = 'email' THEN {_normalized_sql("email", "raw")}
+                WHEN p.t = 'phone' THEN {_normalized_sql("phone", "raw")}
+                ELSE {_normalized_sql("other", "raw")}
               END}}))), []) END AS id_items
 FROM _cx_fast
 """
