@@ -281,9 +281,28 @@ def test_raw_control_character_line_is_rejected_and_later_lines_keep_their_numbe
         reject = store.query("SELECT record_no, reason FROM rejected").to_pylist()
     assert (summary.records_read, summary.accepted, summary.rejected) == (3, 2, 1)
     assert sources == [f"{path}:1", f"{path}:4"]
-    assert reject == [
-        {"record_no": 2, "reason": "not valid JSON (a raw control character in the line)"}
+    assert reject == [{"record_no": 2, "reason": "not valid JSON"}]
+
+
+def test_line_ends_blank_lines_and_a_last_line_without_newline(tmp_path: Path) -> None:
+    path = tmp_path / "crlf.jsonl"
+    lines = [
+        json.dumps(event(1)),
+        " \t ",
+        "\u00a0\u2003",  # Unicode spaces only: blank too
+        '{"event_id": "bad"}',
+        json.dumps(event(2)),
     ]
+    # Windows line ends, and no newline after the last line
+    path.write_bytes("\r\n".join(lines).encode())
+    with open_store(":memory:") as store:
+        summary = ingest_paths([path], store, batch_bytes=64)
+        sources = store.query("SELECT source FROM events ORDER BY source")["source"].to_pylist()
+        reject = store.query("SELECT record_no, raw, raw_bytes FROM rejected").to_pylist()
+    assert (summary.records_read, summary.accepted, summary.rejected) == (3, 2, 1)
+    assert sources == [f"{path}:1", f"{path}:5"]
+    # the dead letter keeps the line as written, without its line end
+    assert reject == [{"record_no": 4, "raw": '{"event_id": "bad"}', "raw_bytes": 19}]
 
 
 def test_a_line_longer_than_a_batch_is_read_whole(tmp_path: Path) -> None:

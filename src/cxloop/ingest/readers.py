@@ -19,7 +19,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from cxloop.ingest.validate import KNOWN_FIELDS, RawBatch
@@ -83,193 +82,91 @@ def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     return raw, raw
 
 
-def _utf8_lines(raw: pa.Array, numbers: np.ndarray) -> tuple[pa.Array, list[tuple[int, str]]]:
-    """Binary lines as UTF-8 strings; lines that are not UTF-8 become null plus a reason."""
+_BLANK_CANDIDATE = np.zeros(256, dtype=bool)
+_BLANK_CANDIDATE[list(b" \t\n\r\x0b\x0c")] = True
+_BLANK_CANDIDATE[0x80:] = True
+"""First bytes of a line that may be blank (white space only): ASCII white space, the newline
+of an empty line, and the lead bytes of the other Unicode spaces."""
+
+
+def _lines_batch(
+    source: str, data: np.ndarray, ends: np.ndarray, first_no: int, position: int
+) -> RawBatch:
+    """One batch of whole lines: ``data`` holds them back to back, line ``i`` ending before
+    ``ends[i]`` (its newline, if it has one, included). The records are views of ``data``: each
+    keeps its newline, which JSON takes as white space (the dead letter strips it). Blank lines
+    count but are not records; a line that is not UTF-8 is rejected with its number."""
+    offsets = np.zeros(len(ends) + 1, dtype=np.int32)
+    offsets[1:] = ends
+    lines = pa.BinaryArray.from_buffers(
+        pa.binary(), len(ends), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    numbers = np.arange(first_no, first_no + len(ends), dtype=np.int64)
+    keep = np.ones(len(ends), dtype=bool)
+    for i in np.flatnonzero(_BLANK_CANDIDATE[data[offsets[:-1]]]).tolist():
+        if not bytes(data[offsets[i] : offsets[i + 1]]).decode("utf-8", "replace").strip():
+            keep[i] = False
+    pre: list[tuple[int, str, str, str | None]] = []
     try:
-        return pc.cast(raw, pa.string()), []
+        records = pc.cast(lines, pa.string())
     except pa.ArrowInvalid:
-        out: list[str | None] = []
-        bad: list[tuple[int, str]] = []
-        for no, line in zip(numbers.tolist(), raw.to_pylist(), strict=True):
+        texts: list[str | None] = []
+        for i, line in enumerate(lines.to_pylist()):
             try:
-                out.append(line.decode("utf-8"))
+                texts.append(line.decode("utf-8"))
             except UnicodeDecodeError as exc:
-                out.append(None)
-                bad.append(
-                    (
-                        no,
-                        f"line is not valid UTF-8 (byte 0x{line[exc.start]:02x} at "
-                        f"position {exc.start})",
+                texts.append(None)
+                if keep[i]:
+                    keep[i] = False
+                    text = line.rstrip(b"\r\n").decode("utf-8", "replace")
+                    reason = (
+                        f"line is not valid UTF-8 (byte 0x{line[exc.start]:02x} at position "
+                        f"{exc.start})"
                     )
-                )
-        return pa.array(out, type=pa.string()), bad
-
-
-class _LineNumbers:
-    """Gives each line of a JSONL file its 1-based number, around the lines Arrow skipped."""
-
-    def __init__(self) -> None:
-        self.next_line = 1
-        self.skipped: list[tuple[int, str]] = []
-
-    def on_invalid_row(self, row: pacsv.InvalidRow) -> str:
-        self.skipped.append((int(row.number), row.text))
-        return "skip"
-
-    def batch(self, source: str, raw: pa.Array, position: int) -> RawBatch:
-        """Number a batch's lines, reject skipped and non-UTF-8 lines, drop blank lines."""
-        n = len(raw)
-        first = self.next_line
-        skip_numbers = sorted(no for no, _ in self.skipped if no >= first)
-        candidates = np.arange(first, first + n + len(skip_numbers), dtype=np.int64)
-        numbers = candidates[~np.isin(candidates, skip_numbers)][:n]
-        last = int(numbers[-1]) if n else max(skip_numbers, default=first - 1)
-        mine = [(no, text) for no, text in self.skipped if first <= no <= last]
-        self.skipped = [item for item in self.skipped if item[0] > last]
-        self.next_line = last + 1
-        records, bad_utf8 = _utf8_lines(raw, numbers)
-        # blank = empty or only white space; checked without copying the lines
-        blank = pc.or_kleene(pc.equal(pc.binary_length(records), 0), pc.utf8_is_space(records))
-        keep = pc.fill_null(pc.and_kleene(pc.is_valid(records), pc.invert(blank)), False)
-        table = pa.table({"record_no": numbers, "record": records})
-        if not pc.all(keep).as_py():  # a copy of the batch only when there is a line to drop
-            table = table.filter(keep)
-        raw_by_no = dict(zip(numbers.tolist(), raw.to_pylist(), strict=True)) if bad_utf8 else {}
-        pre: list[tuple[int, str, str, str | None]] = [
-            (no, "(record)", "not valid JSON (a raw control character in the line)", text)
-            for no, text in mine
-        ] + [
-            (no, "(record)", reason, raw_by_no[no].decode("utf-8", "replace"))
-            for no, reason in bad_utf8
-        ]
-        return RawBatch(source=source, records=table, pre_rejected=sorted(pre), position=position)
+                    pre.append((int(numbers[i]), "(record)", reason, text))
+        records = pa.array(texts, type=pa.string())
+    table = pa.table({"record_no": numbers, "record": records})
+    if not keep.all():  # a copy of the batch only when there is a line to drop
+        table = table.filter(pa.array(keep))
+    return RawBatch(source=source, records=table, pre_rejected=pre, position=position)
 
 
 def read_jsonl(path: Path, batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[RawBatch]:
     """Stream a JSON Lines file (optionally gzipped) in batches of about ``batch_bytes``.
 
-    Lines are split by Arrow's C++ reader (one text column, no quoting, one thread so skipped
-    lines keep their numbers). Every line keeps its 1-based number; blank lines count but are
-    not records. A line Arrow cannot take as one field holds a raw control character, which
-    JSON forbids: it is rejected as not valid JSON, with its number.
+    The file is read in blocks; each batch is the block's whole lines, found with one vectorized
+    search for newlines, and a line longer than a block is read whole. Every line keeps its
+    1-based number; blank lines count but are not records.
     """
-    if path.stat().st_size == 0:
-        return
-    lines = _LineNumbers()
-    raw_file = path.open("rb")
+    raw_file = path.open("rb", buffering=0)
     magic = raw_file.read(2)
     raw_file.seek(0)
-    stream: pa.NativeFile = pa.PythonFile(raw_file, mode="r")
+    stream: IO[bytes] | pa.NativeFile = raw_file
     if magic == b"\x1f\x8b":
-        stream = pa.CompressedInputStream(stream, "gzip")
-    with raw_file:
-        try:
-            reader = pacsv.open_csv(
-                stream,
-                read_options=pacsv.ReadOptions(
-                    column_names=["record"], block_size=batch_bytes, use_threads=False
-                ),
-                parse_options=pacsv.ParseOptions(
-                    delimiter="\x1e",
-                    quote_char=False,
-                    escape_char=False,
-                    newlines_in_values=False,
-                    ignore_empty_lines=False,
-                    invalid_row_handler=lines.on_invalid_row,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={"record": pa.binary()},
-                    check_utf8=False,
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
-            for batch in reader:
-                yield lines.batch(str(path), batch.column(0), raw_file.tell())
-        except pa.ArrowInvalid as exc:
-            if "straddl" not in str(exc):
-                raise
-            # a line longer than two blocks: the Python reader takes over where Arrow stopped
-            yield from _read_jsonl_python(path, batch_bytes, from_line=lines.next_line)
-            return
-        if lines.skipped:  # rejected lines after the last record
-            yield lines.batch(str(path), pa.array([], pa.binary()), raw_file.tell())
-
-
-def _decode_lines(chunk: bytes, first_no: int) -> tuple[list[str | None], list[tuple[int, str]]]:
-    """Split a chunk of whole lines; lines that are not UTF-8 become ``None`` plus a reason."""
-    try:
-        return list(chunk.decode("utf-8").split("\n")), []
-    except UnicodeDecodeError:
-        lines: list[str | None] = []
-        bad: list[tuple[int, str]] = []
-        for offset, line in enumerate(chunk.split(b"\n")):
-            try:
-                lines.append(line.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                lines.append(None)
-                bad.append(
-                    (
-                        first_no + offset,
-                        f"line is not valid UTF-8 (byte 0x{line[exc.start]:02x} at position "
-                        f"{exc.start})",
-                    )
-                )
-        return lines, bad
-
-
-def _read_jsonl_python(path: Path, batch_bytes: int, from_line: int = 1) -> Iterator[RawBatch]:
-    """The line reader in Python: slower, but takes lines of any length. Used from
-    ``from_line`` on when Arrow cannot (a line longer than two blocks)."""
-    stream, raw = _open_binary(path)
+        stream = pa.CompressedInputStream(pa.PythonFile(raw_file, mode="r"), "gzip")
     source = str(path)
     next_no = 1
-    leftover = b""
-    with stream, raw:
+    left = np.empty(0, dtype=np.uint8)
+    with raw_file:
         while True:
-            block = stream.read(batch_bytes)
-            data = leftover + block
-            if not block:
-                chunk, leftover = data, b""
-            else:
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    leftover = data
-                    continue
-                chunk, leftover = data[: cut + 1], data[cut + 1 :]
-                if chunk.endswith(b"\n"):
-                    chunk = chunk[:-1]
-            if chunk or block:
-                if next_no + chunk.count(b"\n") >= from_line:
-                    batch = _jsonl_batch(source, chunk, next_no, raw.tell())
-                    yield _from_line(batch, from_line) if next_no < from_line else batch
-                next_no += chunk.count(b"\n") + 1
-            if not block:
+            # a new buffer per block: the records of a batch are views of it
+            data = np.empty(len(left) + batch_bytes, dtype=np.uint8)
+            data[: len(left)] = left
+            got = stream.readinto(memoryview(data)[len(left) :])
+            if not got:  # the end: a last line without a newline
+                if len(left):
+                    yield _lines_batch(
+                        source, left, np.array([len(left)]), next_no, raw_file.tell()
+                    )
                 return
-
-
-def _jsonl_batch(source: str, chunk: bytes, first_no: int, position: int) -> RawBatch:
-    lines, bad = _decode_lines(chunk, first_no)
-    numbers = np.arange(first_no, first_no + len(lines), dtype=np.int64)
-    records = pa.array(lines, type=pa.string())
-    keep = pc.and_kleene(pc.is_valid(records), pc.not_equal(pc.utf8_trim_whitespace(records), ""))
-    table = pa.table({"record_no": numbers, "record": records}).filter(keep)
-    pre: list[tuple[int, str, str, str | None]] = [
-        (no, "(record)", reason, chunk.split(b"\n")[no - first_no].decode("utf-8", "replace"))
-        for no, reason in bad
-    ]
-    return RawBatch(source=source, records=table, pre_rejected=pre, position=position)
-
-
-def _from_line(batch: RawBatch, from_line: int) -> RawBatch:
-    """The part of a batch from line ``from_line`` on."""
-    keep = pc.greater_equal(batch.records["record_no"], from_line)
-    return RawBatch(
-        source=batch.source,
-        records=batch.records.filter(keep),
-        pre_rejected=[r for r in batch.pre_rejected if r[0] >= from_line],
-        position=batch.position,
-    )
+            data = data[: len(left) + got]
+            ends = np.flatnonzero(data == 10) + 1
+            if not len(ends):
+                left = data
+                continue
+            left = data[ends[-1] :].copy()
+            yield _lines_batch(source, data[: ends[-1]], ends, next_no, raw_file.tell())
+            next_no += len(ends)
 
 
 def _csv_record_sql(columns: list[str]) -> str:

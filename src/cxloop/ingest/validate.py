@@ -655,9 +655,10 @@ FROM _cx_result
                        WHEN jtype <> 'OBJECT' THEN 'a JSON ' || lower(jtype) || ', not an object'
                        ELSE array_to_string(list_transform(all_errors, e -> e.reason), '; ')
                   END AS reason,
-                  left(bad_record, {RAW_KEEP_BYTES}) AS raw, strlen(bad_record) AS raw_bytes,
+                  left(line, {RAW_KEEP_BYTES}) AS raw, strlen(line) AS raw_bytes,
                   ?::TIMESTAMPTZ AS rejected_at
-                FROM _cx_bad ORDER BY record_no
+                FROM (SELECT *, rtrim(bad_record, chr(13) || chr(10)) AS line FROM _cx_bad)
+                ORDER BY record_no
                 """,
                 [run_id, batch.source, now],
             ).to_arrow_table()
