@@ -16,8 +16,12 @@ $(UV): $(BIN)/python
 	$(BIN)/pip install --quiet "uv==0.13.9"
 
 $(STAMP): requirements.lock pyproject.toml | $(UV)
-	$(UV) pip install --python $(BIN)/python --quiet $(FIND_LINKS) -r requirements.lock
+	$(UV) pip install --python $(BIN)/python --quiet --compile-bytecode $(FIND_LINKS) \
+	  -r requirements.lock
 	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
+	# bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set, every command would
+	# otherwise compile its imports again (cxloop --help: 7.9 s without, 3.0 s with)
+	$(BIN)/python -m compileall -q src
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install the locked dependencies
