@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxloop.ingest import ingest_paths
-from cxloop.ingest.validate import Validator
+from cxloop.ingest.validate import Validator, _trim_sql
 from cxloop.store import Store, open_store
 
 
@@ -391,3 +391,30 @@ def test_a_source_with_a_line_that_is_not_json_keeps_the_general_statement(tmp_p
         {"record_no": 4, "reason": "a JSON array, not an object"},
         {"record_no": 62, "reason": "not valid JSON"},
     ]
+
+
+_SPACES = " \u00a0\u2003\u3000\t\n\u200b\u0085"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(st.sampled_from(_SPACES), max_size=3),
+            st.text(st.characters(max_codepoint=127), max_size=8) | st.text(max_size=8),
+            st.text(st.sampled_from(_SPACES), max_size=3),
+        ).map("".join)
+    )
+)
+def test_the_guarded_trim_is_trim(values: list[str]) -> None:
+    """The validation's trim skips values that cannot start or end with a space separator;
+    what it gives is what ``trim`` gives, for any text (Unicode spaces, tabs, no spaces)."""
+    validator = Validator()
+    try:
+        validator.con.register("_t", pa.table({"v": pa.array(values, pa.string())}))
+        rows = validator.con.execute(
+            f"SELECT trim(v) AS plain, {_trim_sql('v')} AS guarded FROM _t"
+        ).fetchall()
+    finally:
+        validator.close()
+    assert [guarded for _, guarded in rows] == [plain for plain, _ in rows]
