@@ -133,7 +133,7 @@ text that is not JSON."""
 
 _PARSE_VALID_SQL = f"""
 SELECT record_no, record,
-       CASE WHEN ascii(record) = 123 THEN 'OBJECT' ELSE json_type(record) END AS jtype,
+       CASE WHEN prefix(record, '{{') THEN 'OBJECT' ELSE json_type(record) END AS jtype,
        from_json(record, '{_TYPED_STRUCT}') AS j, json_keys(record) AS keys
 FROM _cx_raw
 """
@@ -169,10 +169,10 @@ def _str(field: str) -> str:
 def _is_wrong_string(field: str) -> str:
     """SQL: the field holds an object or list where a string belongs. Only values that start
     like one are parsed again, and the list of such fields is built only for records with a
-    value starting with ``{`` or ``[`` (code points 123 and 91), so ordinary records pay one
-    comparison per field."""
+    value starting with ``{`` or ``[``, so ordinary records pay two byte comparisons per field
+    (``prefix``; ``ascii`` would read the whole value to tell whether it is ASCII)."""
     return (
-        f"(left(j.{field}, 1) IN ('{{', '[') AND "
+        f"((prefix(j.{field}, '{{') OR prefix(j.{field}, '[')) AND "
         f"json_type(json_extract(record, '$.{field}')) IN ('OBJECT', 'ARRAY'))"
     )
 
@@ -203,7 +203,7 @@ SELECT record_no, record, jtype,
        THEN json_type(json_extract(record, '$.scores')) END AS scores_type,
   j.attributes AS attributes_raw, json_type(j.attributes) AS attributes_raw_type,
   j.identifiers AS ids_raw, json_type(j.identifiers) AS ids_raw_type,
-  CASE WHEN {" OR ".join(f"ascii(j.{f}) IN (123, 91)" for f in _STRING_FIELDS)}
+  CASE WHEN {" OR ".join(f"prefix(j.{f}, '{{') OR prefix(j.{f}, '[')" for f in _STRING_FIELDS)}
     THEN list_filter([
       {" ".join(f"CASE WHEN {_is_wrong_string(f)} THEN '{f}' END," for f in _STRING_FIELDS)}
       NULL
