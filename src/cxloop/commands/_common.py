@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from cxloop.store import Store, StoreError, open_store, resolve_db
+if TYPE_CHECKING:
+    from cxloop.store import Store
 
 DbOption = Annotated[
     str | None,
@@ -33,6 +34,8 @@ def print_json(payload: Any) -> None:
 
 def open_or_exit(db: str | None) -> Store:
     """Open the store, or exit with a clear message naming it."""
+    from cxloop.store import StoreError, open_store, resolve_db
+
     try:
         return open_store(db)
     except StoreError as exc:

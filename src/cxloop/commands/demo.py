@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cxloop.commands._common import console
-from cxloop.commands.ingest import render_summary
-from cxloop.commands.status import render_overview
-from cxloop.identity import demo_step as identity_demo_step
-from cxloop.ingest import ingest_paths
-from cxloop.ingest.enrichment import ingest_enrichers, raw_redactor
-from cxloop.insights import demo_step as insights_demo_step
-from cxloop.journeys import demo_step as journeys_demo_step
-from cxloop.simulate import simulate_world
-from cxloop.store import open_store
-from cxloop.store.overview import store_overview
+
+if TYPE_CHECKING:
+    import http.server
 
 
 def demo(
@@ -41,6 +32,17 @@ def demo(
 ) -> None:
     """Simulate a customer world, ingest it into DuckDB (redacted, enriched), resolve identities,
     build journeys and KPIs, and write the insight report."""
+    from cxloop.commands.ingest import render_summary
+    from cxloop.commands.status import render_overview
+    from cxloop.identity import demo_step as identity_demo_step
+    from cxloop.ingest import ingest_paths
+    from cxloop.ingest.enrichment import ingest_enrichers, raw_redactor
+    from cxloop.insights import demo_step as insights_demo_step
+    from cxloop.journeys import demo_step as journeys_demo_step
+    from cxloop.simulate import simulate_world
+    from cxloop.store import open_store
+    from cxloop.store.overview import store_overview
+
     directory.mkdir(parents=True, exist_ok=True)
     world = directory / "world"
     db = directory / "cxloop.duckdb"
@@ -85,6 +87,8 @@ def demo(
 
 def report_server(folder: Path, index: str, port: int) -> http.server.ThreadingHTTPServer:
     """An HTTP server for ``folder`` on loopback, read-only, ``/`` showing ``index``."""
+    import functools
+    import http.server
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def do_GET(self) -> None:

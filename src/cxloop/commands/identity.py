@@ -9,34 +9,53 @@ pairs file against known truth. The identity-graph commands join this group late
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from cxloop.commands._common import JsonOption, console, print_json
-from cxloop.identity.linkage_evaluation import (
-    LinkageScore,
-    score_clusters,
-    score_pairs,
-    truth_from_id_pattern,
-)
-from cxloop.identity.record_columns import ColumnKind
-from cxloop.identity.record_linkage import (
-    DEFAULT_THRESHOLD,
-    RecordLinkError,
-    RecordLinkResult,
-    link_records,
-    read_person_records,
-)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cxloop.identity.linkage_evaluation import LinkageScore
+    from cxloop.identity.record_linkage import RecordLinkResult
 
 identity_app = typer.Typer(
     help="Who the customer is: probabilistic record matching (identity graph to follow).",
     no_args_is_help=True,
 )
 
-_KINDS = ", ".join(kind.value for kind in ColumnKind)
+# Copies of cxloop.identity values the options show in --help: importing cxloop.identity
+# (pandas, splink) to render help would slow every command. tests/test_cli_startup.py checks
+# that they agree.
+DEFAULT_THRESHOLD = 0.5
+"""``cxloop.identity.DEFAULT_THRESHOLD``."""
+COLUMN_KINDS = (
+    "given_name",
+    "surname",
+    "full_name",
+    "date_of_birth",
+    "date",
+    "postcode",
+    "street_number",
+    "street_address",
+    "city",
+    "state",
+    "phone",
+    "email",
+    "national_id",
+    "identifier",
+    "category",
+    "number",
+    "text",
+    "free_text",
+    "ignored",
+)
+"""The values of ``cxloop.identity.ColumnKind``, in order."""
+
+_KINDS = ", ".join(COLUMN_KINDS)
 
 
 def register(app: typer.Typer) -> None:
@@ -67,7 +86,7 @@ def parse_column_options(values: list[str] | None) -> tuple[list[str] | None, di
             name, _, kind = item.partition("=")
             name, kind = name.strip(), kind.strip()
             if kind:
-                if kind not in {k.value for k in ColumnKind}:
+                if kind not in COLUMN_KINDS:
                     raise ValueError(f"column {name!r}: unknown kind {kind!r}; one of {_KINDS}")
                 kinds[name] = kind
             names.append(name)
@@ -101,7 +120,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
     for header in ("column", "kind", "why"):
         table.add_column(header)
     for column in summary["columns"]:
-        style = "dim" if column["kind"] == ColumnKind.IGNORED.value else ""
+        style = "dim" if column["kind"] == "ignored" else ""
         table.add_row(column["name"], column["kind"], column["reason"], style=style)
     console.print(table)
     console.print("blocking rules:", highlight=False)
@@ -168,6 +187,8 @@ def link_records_command(
     trained unsupervised. clusters.csv has the id column and cluster_id (plus source when two
     files are linked).
     """
+    from cxloop.identity.record_linkage import RecordLinkError, link_records, read_person_records
+
     if len(files) not in (1, 2):
         raise _fail(f"give one file to deduplicate or two to link, not {len(files)}")
     try:
@@ -210,6 +231,9 @@ def _truth_people(
     truth_column: str | None,
     id_column: str,
 ) -> pd.Series:
+    from cxloop.identity.linkage_evaluation import truth_from_id_pattern
+    from cxloop.identity.record_linkage import RecordLinkError, read_person_records
+
     if (truth_pattern is None) == (truth_file is None):
         raise ValueError("give exactly one of --truth-pattern or --truth")
     if truth_pattern is not None:
@@ -283,6 +307,8 @@ def evaluate_records_command(
     as_json: JsonOption = False,
 ) -> None:
     """Pairwise precision, recall and F1 of a clusters or pairs file against known truth."""
+    from cxloop.identity.record_linkage import RecordLinkError, read_person_records
+
     try:
         predicted = read_person_records(predictions)
         score = _score_file(
@@ -319,6 +345,11 @@ def _score_file(
     records: list[Path] | None,
     threshold: float | None,
 ) -> LinkageScore:
+    import pandas as pd
+
+    from cxloop.identity.linkage_evaluation import score_clusters, score_pairs
+    from cxloop.identity.record_linkage import RecordLinkError, read_person_records
+
     left, right = f"{id_column}_l", f"{id_column}_r"
     if "cluster_id" in predicted.columns:
         if id_column not in predicted.columns:

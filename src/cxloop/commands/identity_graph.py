@@ -6,20 +6,16 @@ These join the ``identity`` group of :mod:`cxloop.commands.identity` (record mat
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from cxloop.commands._common import DbOption, JsonOption, console, open_or_exit, print_json
-from cxloop.identity.evaluate import TruthError, evaluate_profiles
-from cxloop.identity.explain import explain_identifier, render_explain
-from cxloop.identity.guardrails import GuardrailsError, load_guardrails
-from cxloop.identity.profiles import find_identifier
-from cxloop.identity.record_linkage import RecordLinkError
-from cxloop.identity.resolve import ResolveSummary, resolve_identities
-from cxloop.identity.rules import RuleError, add_rule
-from cxloop.store import Store
+
+if TYPE_CHECKING:
+    from cxloop.identity.resolve import ResolveSummary
+    from cxloop.store import Store
 
 GuardrailsOption = Annotated[
     Path | None,
@@ -38,6 +34,8 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _one_identifier(store: Store, text: str) -> str:
+    from cxloop.identity.profiles import find_identifier
+
     found = find_identifier(store, text)
     if not found:
         raise _fail(
@@ -94,6 +92,10 @@ def resolve_command(
     as_json: JsonOption = False,
 ) -> None:
     """Turn the identifiers on events (and customer records) into unified profiles."""
+    from cxloop.identity.guardrails import GuardrailsError, load_guardrails
+    from cxloop.identity.record_linkage import RecordLinkError
+    from cxloop.identity.resolve import resolve_identities
+
     try:
         settings = load_guardrails(guardrails)
     except GuardrailsError as exc:
@@ -117,6 +119,8 @@ def explain_command(
     as_json: JsonOption = False,
 ) -> None:
     """Why an identifier belongs to its profile: the chain of links and their evidence."""
+    from cxloop.identity.explain import explain_identifier, render_explain
+
     with open_or_exit(db) as store:
         found = _one_identifier(store, identifier)
         result = explain_identifier(store, found)
@@ -182,6 +186,9 @@ def _rule(
     guardrails: Path | None,
     as_json: bool,
 ) -> None:
+    from cxloop.identity.guardrails import GuardrailsError, load_guardrails
+    from cxloop.identity.rules import RuleError, add_rule
+
     try:
         settings = load_guardrails(guardrails)
     except GuardrailsError as exc:
@@ -211,6 +218,8 @@ def evaluate_command(
     as_json: JsonOption = False,
 ) -> None:
     """Pairwise precision, recall, F1 and cluster purity of the profiles against the truth."""
+    from cxloop.identity.evaluate import TruthError, evaluate_profiles
+
     with open_or_exit(db) as store:
         try:
             score = evaluate_profiles(store, truth)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from cxloop.commands._common import DbOption, JsonOption, console, open_or_exit, print_json
-from cxloop.ingest import FORMATS, IngestSummary, ReaderError, ValidationSettings, ingest_paths
-from cxloop.ingest.enrichment import ingest_enrichers, raw_redactor
-from cxloop.ingest.readers import DEFAULT_BATCH_BYTES
+
+if TYPE_CHECKING:
+    from cxloop.ingest import IngestSummary
 
 EXIT_REJECTED = 1
 """Exit code when some records were rejected (everything else was stored)."""
@@ -64,11 +64,11 @@ def ingest(
         ),
     ] = True,
     batch_bytes: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--batch-bytes", hidden=True, help="Bytes of JSONL per batch (one transaction)"
         ),
-    ] = DEFAULT_BATCH_BYTES,
+    ] = None,  # None: cxloop.ingest.readers.DEFAULT_BATCH_BYTES, imported only when ingesting
     as_json: JsonOption = False,
 ) -> None:
     """Load interaction events. Every record ends accepted, duplicate or rejected (with reason).
@@ -76,6 +76,10 @@ def ingest(
     Exit code 0: nothing rejected; 1: some records rejected (see `cxloop rejects`);
     2: the input or the store could not be opened.
     """
+    from cxloop.ingest import FORMATS, ReaderError, ValidationSettings, ingest_paths
+    from cxloop.ingest.enrichment import ingest_enrichers, raw_redactor
+    from cxloop.ingest.readers import DEFAULT_BATCH_BYTES
+
     if fmt is not None and fmt not in FORMATS:
         console.print(f"[red]error:[/] --format must be one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
@@ -88,7 +92,7 @@ def ingest(
             enrichers=ingest_enrichers() if enrich else (),
             raw_redactor=raw_redactor() if enrich else None,
             settings=ValidationSettings(default_region=region.upper()),
-            batch_bytes=batch_bytes,
+            batch_bytes=DEFAULT_BATCH_BYTES if batch_bytes is None else batch_bytes,
             progress=not as_json,
             console=console,
         )

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cxloop.commands._common import (
@@ -57,6 +56,8 @@ def build(
     json_out: JsonOption = False,
 ) -> None:
     """Build journeys and their facts from the events and profiles in the store."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from cxloop.journeys import (
         DEFAULT_RULES,
         JourneyRules,

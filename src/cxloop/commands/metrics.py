@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,7 +20,9 @@ from cxloop.commands._common import (
     print_json,
     require_journeys,
 )
-from cxloop.store import Store
+
+if TYPE_CHECKING:
+    from cxloop.store import Store
 
 BY_HELP = "Break down by overall, channel, journey_type, segment, agent, queue, day or week."
 

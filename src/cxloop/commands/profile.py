@@ -8,7 +8,6 @@ import typer
 from rich.table import Table
 
 from cxloop.commands._common import DbOption, JsonOption, console, open_or_exit, print_json
-from cxloop.identity.profiles import find_identifier, profile_of
 
 profile_app = typer.Typer(
     help="Unified customer profiles (after cxloop identity resolve).", no_args_is_help=True
@@ -27,6 +26,8 @@ def show_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show the profile holding IDENTIFIER: identifiers, channels, traits, first/last seen."""
+    from cxloop.identity.profiles import find_identifier, profile_of
+
     with open_or_exit(db) as store:
         if not store.has_table("identity_map"):
             console.print("[red]error:[/] no profiles yet; run cxloop identity resolve first")

@@ -6,11 +6,12 @@ import typer
 from rich.table import Table
 
 from cxloop.commands._common import JsonOption, console, print_json
-from cxloop.schema import EVENT_ARROW_SCHEMA, event_json_schema
 
 
 def schema(as_json: JsonOption = False) -> None:
     """Show the canonical event: its JSON Schema (--json) or the stored columns."""
+    from cxloop.schema import EVENT_ARROW_SCHEMA, event_json_schema
+
     if as_json:
         print_json(event_json_schema())
         return

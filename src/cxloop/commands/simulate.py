@@ -9,7 +9,10 @@ import typer
 from rich.table import Table
 
 from cxloop.commands._common import JsonOption, console, print_json
-from cxloop.simulate import DEFAULT_DAYS, simulate_world
+
+DEFAULT_DAYS = 182
+"""``cxloop.simulate.DEFAULT_DAYS``, copied: importing the simulator (numpy, pyarrow) just to show
+``--help`` would slow every command; tests/test_cli_startup.py checks the two agree."""
 
 
 def simulate(
@@ -30,6 +33,8 @@ def simulate(
     Writes OUT/events.jsonl (the only input cxloop sees), OUT/crm.csv, OUT/world.json and the
     ground truth in OUT/truth/ (never read by the pipeline).
     """
+    from cxloop.simulate import simulate_world
+
     summary = simulate_world(customers, seed, out, days=days, progress=not as_json)
     if as_json:
         print_json(summary.to_dict())

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.columns import Columns
 from rich.table import Table
 
 from cxloop.commands._common import DbOption, JsonOption, console, open_or_exit, print_json
-from cxloop.store.overview import StoreOverview, store_overview
+
+if TYPE_CHECKING:
+    from cxloop.store.overview import StoreOverview
 
 
 def render_overview(overview: StoreOverview) -> Columns:
@@ -42,6 +46,8 @@ def render_overview(overview: StoreOverview) -> Columns:
 
 def status(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show what the store holds: events per channel and type, identifiers, rejects, runs."""
+    from cxloop.store.overview import store_overview
+
     store = open_or_exit(db)
     try:
         overview = store_overview(store)
