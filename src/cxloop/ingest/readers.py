@@ -141,7 +141,7 @@ def read_jsonl(path: Path, batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[R
     raw_file = path.open("rb", buffering=0)
     magic = raw_file.read(2)
     raw_file.seek(0)
-    stream: IO[bytes] | pa.NativeFile = raw_file
+    stream: io.RawIOBase | pa.NativeFile = raw_file
     if magic == b"\x1f\x8b":
         stream = pa.CompressedInputStream(pa.PythonFile(raw_file, mode="r"), "gzip")
     source = str(path)
@@ -152,7 +152,7 @@ def read_jsonl(path: Path, batch_bytes: int = DEFAULT_BATCH_BYTES) -> Iterator[R
             # a new buffer per block: the records of a batch are views of it
             data = np.empty(len(left) + batch_bytes, dtype=np.uint8)
             data[: len(left)] = left
-            got = stream.readinto(memoryview(data)[len(left) :])
+            got = stream.readinto(data[len(left) :].data)
             if not got:  # the end: a last line without a newline
                 if len(left):
                     yield _lines_batch(
