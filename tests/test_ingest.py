@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxloop.ingest import ingest_paths
+from cxloop.ingest import IngestSummary, ingest_paths
 from cxloop.ingest.validate import Validator, _trim_sql
 from cxloop.store import Store, open_store
 
@@ -269,16 +269,25 @@ def test_counts_always_add_up(
     assert summary.rejected == rejected
 
 
+def ingest_and_read(
+    path: Path, batch_bytes: int, reject_columns: str
+) -> tuple[IngestSummary, list[str], list[dict[str, Any]]]:
+    """Ingest one file into a fresh store: the summary, the stored events' sources in order, and
+    the given columns of the rejects."""
+    with open_store(":memory:") as store:
+        summary = ingest_paths([path], store, batch_bytes=batch_bytes)
+        sources = store.query("SELECT source FROM events ORDER BY source")["source"].to_pylist()
+        rejects = store.query(f"SELECT {reject_columns} FROM rejected ORDER BY record_no")
+    return summary, sources, rejects.to_pylist()
+
+
 def test_raw_control_character_line_is_rejected_and_later_lines_keep_their_numbers(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "ctrl.jsonl"
     lines = [json.dumps(event(1)), '{"event_id": "x\x1ey"}', "", json.dumps(event(2))]
     path.write_text("\n".join(lines) + "\n")
-    with open_store(":memory:") as store:
-        summary = ingest_paths([path], store, batch_bytes=4096)
-        sources = store.query("SELECT source FROM events ORDER BY source")["source"].to_pylist()
-        reject = store.query("SELECT record_no, reason FROM rejected").to_pylist()
+    summary, sources, reject = ingest_and_read(path, 4096, "record_no, reason")
     assert (summary.records_read, summary.accepted, summary.rejected) == (3, 2, 1)
     assert sources == [f"{path}:1", f"{path}:4"]
     assert reject == [{"record_no": 2, "reason": "not valid JSON"}]
@@ -295,10 +304,7 @@ def test_line_ends_blank_lines_and_a_last_line_without_newline(tmp_path: Path) -
     ]
     # Windows line ends, and no newline after the last line
     path.write_bytes("\r\n".join(lines).encode())
-    with open_store(":memory:") as store:
-        summary = ingest_paths([path], store, batch_bytes=64)
-        sources = store.query("SELECT source FROM events ORDER BY source")["source"].to_pylist()
-        reject = store.query("SELECT record_no, raw, raw_bytes FROM rejected").to_pylist()
+    summary, sources, reject = ingest_and_read(path, 64, "record_no, raw, raw_bytes")
     assert (summary.records_read, summary.accepted, summary.rejected) == (3, 2, 1)
     assert sources == [f"{path}:1", f"{path}:5"]
     # the dead letter keeps the line as written, without its line end
