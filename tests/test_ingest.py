@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxloop.ingest import IngestSummary, ingest_paths
+from cxloop.ingest.readers import read_jsonl
 from cxloop.ingest.validate import Validator, _trim_sql
 from cxloop.store import Store, open_store
 
@@ -424,3 +425,20 @@ def test_the_guarded_trim_is_trim(values: list[str]) -> None:
     finally:
         validator.close()
     assert [guarded for _, guarded in rows] == [plain for plain, _ in rows]
+
+
+def test_a_gzipped_file_read_in_many_blocks_keeps_every_line_and_its_number(
+    tmp_path: Path,
+) -> None:
+    lines = [json.dumps({"event_id": f"e{i}", "pad": "y" * (i % 50)}) for i in range(1000)]
+    lines[500], lines[700] = "", "  "  # blank lines count but are not records
+    path = tmp_path / "a.jsonl.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.write("\n".join(lines))  # no newline after the last line
+    batches = list(read_jsonl(path, batch_bytes=500))
+    numbers = [n for b in batches for n in b.records["record_no"].to_pylist()]
+    records = [json.loads(r)["event_id"] for b in batches for r in b.records["record"].to_pylist()]
+    assert len(batches) > 100
+    assert numbers == [i + 1 for i in range(1000) if i not in (500, 700)]
+    assert records == [f"e{i}" for i in range(1000) if i not in (500, 700)]
+    assert batches[-1].position == path.stat().st_size  # progress ends at the file's size
