@@ -28,8 +28,9 @@ else is stored), 2 when an input or the store could not be opened. `cxloop inges
 `events_per_second`, `files` (the same counts per file) and `reject_fields`.
 
 `cxloop --help` starts without loading the analytics stack: the command modules import only
-typer and rich, and a command imports what it needs (pandas, ibis, scikit-learn, Splink, ...)
-only when it runs (`tests/test_cli_startup.py` holds them to it). On the 2-core dev container,
+typer, rich and `cxloop.defaults` (the values help shows), and a command imports what it needs
+(pandas, ibis, scikit-learn, Splink, ...) only when it runs (`tests/test_cli_startup.py` holds
+them to it). On the 2-core dev container,
 median of 5 runs each, before → after: `time .venv/bin/cxloop --help` 3.3 s → 0.28 s,
 `time .venv/bin/cxloop schema --json` 3.0 s → 0.61 s, and the cumulative import time of
 `cxloop.cli` in `.venv/bin/python -X importtime -c "import cxloop.cli"` 2.4 s → 0.14 s.

@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from cxloop.commands._common import JsonOption, console, print_json
+from cxloop.defaults import LINK_THRESHOLD, ColumnKind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,35 +28,7 @@ identity_app = typer.Typer(
     no_args_is_help=True,
 )
 
-# Copies of cxloop.identity values the options show in --help: importing cxloop.identity
-# (pandas, splink) to render help would slow every command. tests/test_cli_startup.py checks
-# that they agree.
-DEFAULT_THRESHOLD = 0.5
-"""``cxloop.identity.DEFAULT_THRESHOLD``."""
-COLUMN_KINDS = (
-    "given_name",
-    "surname",
-    "full_name",
-    "date_of_birth",
-    "date",
-    "postcode",
-    "street_number",
-    "street_address",
-    "city",
-    "state",
-    "phone",
-    "email",
-    "national_id",
-    "identifier",
-    "category",
-    "number",
-    "text",
-    "free_text",
-    "ignored",
-)
-"""The values of ``cxloop.identity.ColumnKind``, in order."""
-
-_KINDS = ", ".join(COLUMN_KINDS)
+_KINDS = ", ".join(ColumnKind)
 
 
 def register(app: typer.Typer) -> None:
@@ -86,7 +59,7 @@ def parse_column_options(values: list[str] | None) -> tuple[list[str] | None, di
             name, _, kind = item.partition("=")
             name, kind = name.strip(), kind.strip()
             if kind:
-                if kind not in COLUMN_KINDS:
+                if kind not in {k.value for k in ColumnKind}:
                     raise ValueError(f"column {name!r}: unknown kind {kind!r}; one of {_KINDS}")
                 kinds[name] = kind
             names.append(name)
@@ -120,7 +93,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
     for header in ("column", "kind", "why"):
         table.add_column(header)
     for column in summary["columns"]:
-        style = "dim" if column["kind"] == "ignored" else ""
+        style = "dim" if column["kind"] == ColumnKind.IGNORED else ""
         table.add_row(column["name"], column["kind"], column["reason"], style=style)
     console.print(table)
     console.print("blocking rules:", highlight=False)
@@ -163,7 +136,7 @@ def link_records_command(
             max=1.0,
             help="Match probability at or above which two records are the same person.",
         ),
-    ] = DEFAULT_THRESHOLD,
+    ] = LINK_THRESHOLD,
     pairs_out: Annotated[
         Path | None,
         typer.Option("--pairs-out", help="Also write the scored pairs above the threshold."),

@@ -9,10 +9,7 @@ import typer
 from rich.table import Table
 
 from cxloop.commands._common import JsonOption, console, print_json
-
-DEFAULT_DAYS = 182
-"""``cxloop.simulate.DEFAULT_DAYS``, copied: importing the simulator (numpy, pyarrow) just to show
-``--help`` would slow every command; tests/test_cli_startup.py checks the two agree."""
+from cxloop.defaults import WORLD_DAYS
 
 
 def simulate(
@@ -25,7 +22,7 @@ def simulate(
     ),
     days: Annotated[
         int, typer.Option("--days", min=30, help="Length of the time span in days.")
-    ] = DEFAULT_DAYS,
+    ] = WORLD_DAYS,
     as_json: JsonOption = False,
 ) -> None:
     """Simulate customers, journeys across channels, texts, surveys, purchases and churn.

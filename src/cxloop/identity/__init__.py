@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from cxloop.defaults import ColumnKind
 from cxloop.identity.evaluate import IdentityScore, evaluate_profiles, read_truth
 from cxloop.identity.explain import demo_step, explain_identifier
 from cxloop.identity.guardrails import DEFAULT_GUARDRAILS, Guardrails, load_guardrails
 from cxloop.identity.profiles import PROFILES, event_profiles, find_identifier, profile_of
-from cxloop.identity.record_columns import ColumnKind, ColumnSpec, infer_columns
+from cxloop.identity.record_columns import ColumnSpec, infer_columns
 from cxloop.identity.record_linkage import (
     DEFAULT_THRESHOLD,
     PAIRS_SCHEMA,

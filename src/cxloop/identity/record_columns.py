@@ -15,35 +15,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from enum import StrEnum
 
 import pandas as pd
 import pyarrow as pa
 
-
-class ColumnKind(StrEnum):
-    """The kind of personal data a column holds; it decides how two values are compared."""
-
-    GIVEN_NAME = "given_name"
-    SURNAME = "surname"
-    FULL_NAME = "full_name"
-    DATE_OF_BIRTH = "date_of_birth"
-    DATE = "date"
-    POSTCODE = "postcode"
-    STREET_NUMBER = "street_number"
-    STREET_ADDRESS = "street_address"
-    CITY = "city"
-    STATE = "state"
-    PHONE = "phone"
-    EMAIL = "email"
-    NATIONAL_ID = "national_id"
-    IDENTIFIER = "identifier"
-    CATEGORY = "category"
-    NUMBER = "number"
-    TEXT = "text"
-    FREE_TEXT = "free_text"
-    IGNORED = "ignored"
-
+from cxloop.defaults import ColumnKind
 
 NAME_KINDS = frozenset({ColumnKind.GIVEN_NAME, ColumnKind.SURNAME, ColumnKind.FULL_NAME})
 DATE_KINDS = frozenset({ColumnKind.DATE_OF_BIRTH, ColumnKind.DATE})

@@ -35,8 +35,8 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.splink_dataframe import SplinkDataFrame
 
+from cxloop.defaults import LINK_THRESHOLD, ColumnKind
 from cxloop.identity.record_columns import (
-    ColumnKind,
     ColumnSpec,
     infer_columns,
     infer_columns_of_tables,
@@ -59,7 +59,7 @@ __all__ = [
     "read_person_records",
 ]
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = LINK_THRESHOLD
 """Pairs with a match probability at or above this are matches (probable identity edges)."""
 
 PAIRS_SCHEMA = pa.schema(

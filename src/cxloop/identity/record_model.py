@@ -27,7 +27,8 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink.internals.comparison_creator import ComparisonCreator
 
-from cxloop.identity.record_columns import DATE_KINDS, NAME_KINDS, ColumnKind, ColumnSpec
+from cxloop.defaults import ColumnKind
+from cxloop.identity.record_columns import DATE_KINDS, NAME_KINDS, ColumnSpec
 
 # Kinds that can make a blocking rule on their own or with a partner. Low-cardinality kinds
 # (state, category, number, street number) only ever join as partners of a stronger column.

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from cxloop.defaults import WORLD_DAYS
 from cxloop.simulate.activity import (
     browsing_frame,
     churn_frame,
@@ -53,7 +54,7 @@ from cxloop.simulate.truth import (
 from cxloop.simulate.writer import connect, event_table, write_events_jsonl
 
 DEFAULT_START = dt.date(2025, 1, 6)
-DEFAULT_DAYS = 182
+DEFAULT_DAYS = WORLD_DAYS
 PHASES = ("people", "journeys", "events", "text", "write events", "crm", "truth")
 
 
