@@ -4,6 +4,7 @@
 capability adds its commands by adding one module, without editing a shared file.
 
 Every ``cxloop`` run, ``--help`` included, imports all of these modules, so at module level they
-import only typer, rich, each other and ``cxloop.defaults``; a command imports the library it runs (pandas, ibis,
-scikit-learn, Splink, ...) inside its function. ``tests/test_cli_startup.py`` holds them to it.
+import only typer, rich, each other and ``cxloop.defaults``; a command imports the library it runs
+(pandas, ibis, scikit-learn, Splink, ...) inside its function. ``tests/test_cli_startup.py`` holds
+them to it.
 """
