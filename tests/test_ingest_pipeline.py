@@ -3,6 +3,7 @@ raised, nothing half-written."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 import cxloop.ingest.pipeline as pipeline
 from cxloop.ingest import ingest_paths
-from cxloop.ingest.validate import RawBatch
+from cxloop.ingest.validate import RawBatch, Validator
 from cxloop.store import BatchWrite, Store, open_store
 
 
@@ -266,6 +267,147 @@ def test_fast_identifier_path_agrees_with_the_general_one(
                 )
             )
     assert outcomes[0] == outcomes[1]
+
+
+class _PerRecordPhones(Validator):
+    """Looks every phone up per record inside the statement, as the build before the batch
+    look-up did: the reference the batch look-up must agree with."""
+
+    def _sql(
+        self,
+        now: dt.datetime,
+        run_id: str,
+        source: str,
+        *,
+        all_json: bool = False,
+        phones_after: bool = False,
+    ) -> str:
+        return super()._sql(now, run_id, source, all_json=all_json, phones_after=False)
+
+    def _put_phones(self, result: pa.Table) -> tuple[pa.Table, pa.Array | None]:
+        return result, None
+
+
+def _validated(validator: Validator, records: list[Any]) -> tuple[pa.Table, list[Any]]:
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    table = pa.table({"record_no": np.arange(1, len(lines) + 1), "record": lines})
+    try:
+        out = validator.validate(RawBatch("s", table, []), "run")
+    finally:
+        validator.close()
+    return out.events, out.rejected.drop_columns(["rejected_at"]).to_pylist()
+
+
+phone_values = st.one_of(
+    st.sampled_from(
+        [
+            "+14155550100",
+            "(415) 555-0100",
+            "+1 415 555 0100",
+            "415.555.0100",
+            "+44 20 7946 0958",
+            "0034 606 998 996",
+            "+34606998996",
+            " +34606998996 ",
+            "12",
+            "abc",
+            "",
+            "+999 1234",
+            "x" * 321,
+        ]
+    ),
+    st.text(st.sampled_from("0123456789+ ()-."), max_size=16),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            phone_values,
+            st.sampled_from(["object", "list", "none"]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_phones_looked_up_per_batch_agree_with_the_per_record_look_up(
+    cases: list[tuple[str, str, bool]],
+) -> None:
+    # typed-path phones are looked up once per batch after the statement, the others (and a
+    # number that is not a phone number) per record inside it: the events and rejects must be
+    # those of looking every phone up per record
+    records: list[Any] = []
+    for i, (phone, form, with_email) in enumerate(cases):
+        ids: dict[str, str] = {"customer_id": f"C{i}"}
+        if with_email:
+            ids["email"] = "a@b.co" if i % 3 else "nope"
+        if form != "none":
+            ids["phone"] = phone
+        records.append(
+            event(
+                i % 7,  # repeated event ids: duplicates inside the batch
+                identifiers=ids
+                if form != "list"
+                else [{"type": t, "value": v} for t, v in ids.items()],
+            )
+        )
+    events, rejected = _validated(Validator(), records)
+    expected_events, expected_rejected = _validated(_PerRecordPhones(), records)
+    assert events.equals(expected_events)
+    assert rejected == expected_rejected
+
+
+def test_a_batch_looks_up_typed_path_phones_and_rechecks_only_the_wrong_ones() -> None:
+    records = [
+        event(1, identifiers={"phone": "(415) 555-0100", "customer_id": "C1"}),
+        event(2, identifiers={"phone": "12", "customer_id": "C2"}),
+        event(3, identifiers={"phone": "+34606998996"}),
+        event(4, identifiers={"phone": "(415) 555-0100", "email": "nope"}),
+        event(5, identifiers={"phone": "415 555 0100"}),
+    ]
+    validator = Validator()
+    table = pa.table({"record_no": np.arange(1, 6), "record": [json.dumps(r) for r in records]})
+    validator.con.register("_cx_raw", table)
+    now = dt.datetime.now(dt.UTC)
+    statement = validator.con.execute(
+        validator._sql(now, "r", "s", all_json=True, phones_after=True)
+    ).to_arrow_table()
+    validator.con.unregister("_cx_raw")
+    # the statement leaves the compacted numbers of the typed path, as if each were valid
+    assert statement["fast_phone"].to_pylist() == [
+        "4155550100",
+        "12",
+        "+34606998996",
+        None,  # an invalid email: the general path
+        "4155550100",
+    ]
+    assert statement["identifiers"][0].as_py() == ["customer_id:C1", "phone:4155550100"]
+    put, failed = validator._put_phones(statement)
+    assert failed is not None and failed.to_pylist() == [2]
+    assert put["identifiers"].to_pylist()[:1] + put["identifiers"].to_pylist()[2:] == [
+        ["customer_id:C1", "phone:+14155550100"],
+        ["phone:+34606998996"],
+        statement["identifiers"][3].as_py(),
+        ["phone:+14155550100"],
+    ]
+    out = validator.validate(RawBatch("s", table, []), "run")
+    validator.close()
+    assert out.events["event_id"].to_pylist() == ["e-1", "e-3", "e-5"]
+    assert out.events["identifiers"].to_pylist() == [
+        ["customer_id:C1", "phone:+14155550100"],
+        ["phone:+34606998996"],
+        ["phone:+14155550100"],
+    ]
+    assert out.rejected.select(["record_no", "field", "reason"]).to_pylist() == [
+        {"record_no": 2, "field": "identifiers.phone", "reason": "phone 12 is not a phone number"},
+        {
+            "record_no": 4,
+            "field": "identifiers.email",
+            "reason": "email nope is not an email address",
+        },
+    ]
 
 
 def test_merged_batches_store_what_storing_them_one_by_one_stores(tmp_path: Path) -> None:

@@ -3,8 +3,10 @@
 A batch of raw records (record number + one JSON object text each) goes through one DuckDB
 statement in an in-memory connection: parse, check every field, normalize identifiers, and split
 the batch into valid events (Arrow, :data:`cxloop.schema.EVENT_ARROW_SCHEMA`) and rejects that name
-the record, the field and the reason. The only Python per record is a dictionary look-up per
-phone number (``cx_e164``); each distinct number is parsed once with ``phonenumbers``.
+the record, the field and the reason. Phones of the common identifier shape are looked up once
+per distinct number and batch after the statement; the others (lists, JSON strings, and numbers
+that turn out not to be phone numbers) by a dictionary look-up per record inside it
+(``cx_e164``). Each distinct number is parsed once with ``phonenumbers``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from duckdb.func import FunctionNullHandling, PythonUDFType
@@ -270,22 +273,35 @@ FROM (
 )
 """
 
-_FAST_CHECKED_SQL = f"""
+
+def _fast_checked_sql(*, phones_after: bool) -> str:
+    """SQL: ``ids_fast``, whether a record's identifiers take the typed path (the common shape,
+    each identifier valid), and ``fid_e164``, its phone as E.164.
+
+    With ``phones_after`` no phone is looked up here: ``fid_e164`` holds the compacted number
+    and the record takes the typed path as if the number were valid. :meth:`Validator.validate`
+    then looks each distinct number up once per batch and puts its E.164 in the identifiers; a
+    record whose number is not a phone number is validated again by the statement that looks
+    numbers up per record, which words the error (docs/performance.md: per-record calls into
+    Python cost far more under two validation threads than one look-up per distinct number)."""
+    phone = "fid.phone" if phones_after else "cx_e164(fid.phone)"
+    return f"""
 SELECT *, fid IS NOT NULL AND {
-    " AND ".join(
-        f"(fid.{t} IS NULL OR (fid.{t} <> '' AND length(fid.{t}) <= {MAX_IDENTIFIER_LENGTH}"
-        + (f" AND regexp_matches(fid.{t}, {_EMAIL_PATTERN})" if t == "email" else "")
-        + (" AND fid_e164 IS NOT NULL" if t == "phone" else "")
-        + "))"
-        for t in IDENTIFIER_TYPES
-    )
-} AS ids_fast
+        " AND ".join(
+            f"(fid.{t} IS NULL OR (fid.{t} <> '' AND length(fid.{t}) <= {MAX_IDENTIFIER_LENGTH}"
+            + (f" AND regexp_matches(fid.{t}, {_EMAIL_PATTERN})" if t == "email" else "")
+            + (" AND fid_e164 IS NOT NULL" if t == "phone" else "")
+            + "))"
+            for t in IDENTIFIER_TYPES
+        )
+    } AS ids_fast
 FROM (
   SELECT *, CASE WHEN fid.phone <> '' AND length(fid.phone) <= {MAX_IDENTIFIER_LENGTH}
-                 THEN cx_e164(fid.phone) END AS fid_e164
+                 THEN {phone} END AS fid_e164
   FROM _cx_fast_ids
 )
 """
+
 
 _FAST_IDENTIFIERS = (
     "list_filter(["
@@ -595,22 +611,81 @@ class Validator:
             cache[raw] = e164
             return e164
 
-    def _sql(self, now: dt.datetime, run_id: str, source: str, *, all_json: bool = False) -> str:
+    def _sql(
+        self,
+        now: dt.datetime,
+        run_id: str,
+        source: str,
+        *,
+        all_json: bool = False,
+        phones_after: bool = False,
+    ) -> str:
         """The statement from raw records to checked records (one pipeline, no joins); with
-        ``all_json`` one that takes less time but fails on a record that is not JSON."""
+        ``all_json`` one that takes less time but fails on a record that is not JSON; with
+        ``phones_after`` one that leaves the phones of the typed path to :meth:`_put_phones`
+        (column ``fast_phone``: the compacted number of a record on that path)."""
         parse = _PARSE_VALID_SQL if all_json else _PARSE_SQL
         return f"""
 WITH _cx_parsed AS ({parse}), _cx_fields AS ({_fields_sql()}),
   _cx_json AS ({_JSON_VALUES_SQL}), _cx_fast_ids AS ({_FAST_IDS_SQL}),
-  _cx_fast AS ({_FAST_CHECKED_SQL}), _cx_ids AS ({_ID_ITEMS_SQL}),
-  _cx_id_valued AS ({_ID_VALUED_SQL}), _cx_id_checked AS ({_ID_CHECKED_SQL}), _cx_checked AS ({_checks_sql(self.settings, now)}),
-  _cx_result AS ({_RESULT_SQL})
+  _cx_fast AS ({_fast_checked_sql(phones_after=phones_after)}), _cx_ids AS ({_ID_ITEMS_SQL}),
+  _cx_id_valued AS ({_ID_VALUED_SQL}), _cx_id_checked AS ({_ID_CHECKED_SQL}),
+  _cx_checked AS ({_checks_sql(self.settings, now)}), _cx_result AS ({_RESULT_SQL})
 SELECT record_no, jtype, {_event_select(run_id, source)},
   CASE WHEN jtype IS DISTINCT FROM 'OBJECT' OR len(all_errors) > 0 THEN all_errors END
     AS all_errors,
-  CASE WHEN jtype IS DISTINCT FROM 'OBJECT' OR len(all_errors) > 0 THEN record END AS bad_record
+  CASE WHEN jtype IS DISTINCT FROM 'OBJECT' OR len(all_errors) > 0 THEN record END AS bad_record,
+  CASE WHEN ids_fast THEN fid_e164 END AS fast_phone
 FROM _cx_result
 """
+
+    def _put_phones(self, result: pa.Table) -> tuple[pa.Table, pa.Array | None]:
+        """The result of a ``phones_after`` statement with the E.164 of each typed-path phone in
+        its identifiers, and the numbers of the records whose phone is not a phone number
+        (``None`` when there is none; what this gives for them does not count).
+
+        Each distinct number is looked up once per batch. A number already in its E.164 form
+        (the usual case) stays as it is; only the identifiers of records with another form are
+        rebuilt, where the only item starting with ``phone:`` is that number."""
+        compact = result["fast_phone"]
+        if compact.null_count == len(compact):
+            return result, None
+        raws = pc.unique(compact).drop_null()
+        e164 = [self._e164(raw) for raw in raws.to_pylist()]
+        failed = None
+        if None in e164:
+            wrong = pc.is_in(compact, value_set=raws.filter(pa.array([e is None for e in e164])))
+            failed = pc.filter(result["record_no"], wrong).combine_chunks()
+        changed = [
+            i
+            for i, (raw, e) in enumerate(zip(raws.to_pylist(), e164, strict=True))
+            if e is not None and e != raw
+        ]
+        if not changed:
+            return result, failed
+        olds = raws.take(changed)
+        news = pa.array(["phone:" + str(e164[i]) for i in changed], pa.string())
+        index = result.schema.get_field_index("identifiers")
+        chunks = []
+        for ids, phones in zip(result.column(index).chunks, compact.chunks, strict=True):
+            at = pc.index_in(phones, value_set=olds)
+            if at.null_count == len(at):
+                chunks.append(ids)
+                continue
+            lengths = pc.list_value_length(ids).fill_null(0).to_numpy(zero_copy_only=False)
+            items = pc.list_flatten(ids)
+            per_item = np.repeat(at.fill_null(-1).to_numpy(zero_copy_only=False), lengths)
+            mask = (per_item >= 0) & pc.starts_with(items, "phone:").to_numpy(zero_copy_only=False)
+            items = pc.replace_with_mask(items, pa.array(mask), news.take(per_item[mask]))
+            offsets = np.zeros(len(ids) + 1, dtype=np.int32)
+            np.cumsum(lengths, out=offsets[1:])
+            chunks.append(
+                pa.ListArray.from_arrays(
+                    pa.array(offsets), items, type=ids.type, mask=pc.is_null(ids)
+                )
+            )
+        column = pa.chunked_array(chunks, result.schema.field(index).type)
+        return result.set_column(index, result.schema.field(index), column), failed
 
     def validate(self, batch: RawBatch, run_id: str) -> ValidatedBatch:
         """Split ``batch`` into valid canonical events and rejects."""
@@ -623,15 +698,34 @@ FROM _cx_result
             # batch with a record that is not JSON is validated again by the general one, as are
             # the later batches of its source (a file with one broken line often has more)
             result = None
-            if batch.source not in self._sources_with_other_text:
+            all_json = batch.source not in self._sources_with_other_text
+            if all_json:
                 try:
                     result = con.execute(
-                        self._sql(now, run_id, source, all_json=True)
+                        self._sql(now, run_id, source, all_json=True, phones_after=True)
                     ).to_arrow_table()
                 except duckdb.InvalidInputException:
                     self._sources_with_other_text.add(batch.source)
+                    all_json = False
             if result is None:
-                result = con.execute(self._sql(now, run_id, source)).to_arrow_table()
+                result = con.execute(
+                    self._sql(now, run_id, source, phones_after=True)
+                ).to_arrow_table()
+            result, failed = self._put_phones(result)
+            if failed is not None:
+                # a number on the typed path that is not a phone number: those records go
+                # through the statement that looks numbers up per record (records are checked
+                # one by one, so the others keep their outcome) and take the general path
+                con.unregister("_cx_raw")
+                con.register(
+                    "_cx_raw",
+                    batch.records.filter(pc.is_in(batch.records["record_no"], value_set=failed)),
+                )
+                again = con.execute(self._sql(now, run_id, source, all_json=all_json))
+                kept = result.filter(pc.invert(pc.is_in(result["record_no"], value_set=failed)))
+                result = pa.concat_tables([kept, again.to_arrow_table().cast(kept.schema)]).sort_by(
+                    "record_no"
+                )
         finally:
             con.unregister("_cx_raw")
         numbers = result["record_no"]
