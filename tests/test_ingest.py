@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxloop.ingest import IngestSummary, ingest_paths
-from cxloop.ingest.readers import read_jsonl
-from cxloop.ingest.validate import Validator, _trim_sql
+from cxloop.ingest.readers import _line_ends, read_jsonl
+from cxloop.ingest.validate import RawBatch, Validator, _trim_sql
 from cxloop.store import Store, open_store
+from cxloop.store.tables import REJECTED_SCHEMA
 
 
 def event(i: int | str, **change: Any) -> dict[str, Any]:
@@ -442,3 +443,26 @@ def test_a_gzipped_file_read_in_many_blocks_keeps_every_line_and_its_number(
     assert numbers == [i + 1 for i in range(1000) if i not in (500, 700)]
     assert records == [f"e{i}" for i in range(1000) if i not in (500, 700)]
     assert batches[-1].position == path.stat().st_size  # progress ends at the file's size
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.binary(max_size=300), st.integers(min_value=1, max_value=40))
+def test_line_ends_found_piece_by_piece_are_every_newline(data: bytes, scratch: int) -> None:
+    """The reader compares a block with the newline a piece at a time (the mask reused); the
+    ends it finds are those of one comparison of the whole block, also at the pieces' edges."""
+    block = np.frombuffer(data + b"\n\n" + data, dtype=np.uint8)
+    ends = _line_ends(block, np.empty(scratch, dtype=bool))
+    assert ends.tolist() == (np.flatnonzero(block == 10) + 1).tolist()
+    assert _line_ends(block[:0], np.empty(scratch, dtype=bool)).tolist() == []
+
+
+def test_a_clean_batch_has_an_empty_dead_letter_of_its_schema() -> None:
+    table = pa.table({"record_no": [1, 2], "record": [json.dumps(event(1)), json.dumps(event(2))]})
+    validator = Validator()
+    try:
+        out = validator.validate(RawBatch("s", table, []), "run")
+    finally:
+        validator.close()
+    assert out.events.num_rows == 2
+    assert out.rejected.num_rows == 0
+    assert out.rejected.schema == REJECTED_SCHEMA

@@ -750,6 +750,9 @@ FROM _cx_result
         )
 
     def _rejects(self, batch: RawBatch, bad: pa.Table, run_id: str, now: dt.datetime) -> pa.Table:
+        if not bad.num_rows and not batch.pre_rejected:
+            # the usual batch: no statement to plan for no rows
+            return REJECTED_SCHEMA.empty_table()
         self.con.register("_cx_bad", bad)
         try:
             rows = self.con.execute(
