@@ -635,7 +635,8 @@ SELECT record_no, jtype, {_event_select(run_id, source)},
   CASE WHEN jtype IS DISTINCT FROM 'OBJECT' OR len(all_errors) > 0 THEN all_errors END
     AS all_errors,
   CASE WHEN jtype IS DISTINCT FROM 'OBJECT' OR len(all_errors) > 0 THEN record END AS bad_record,
-  CASE WHEN ids_fast THEN fid_e164 END AS fast_phone
+  CASE WHEN ids_fast THEN fid_e164 END AS fast_phone,
+  hash(event_id) AS event_hash
 FROM _cx_result
 """
 
@@ -734,11 +735,18 @@ FROM _cx_result
         is_bad = pc.is_valid(result["bad_record"])
         any_bad = result["bad_record"].null_count < result.num_rows
         candidates = result.filter(pc.invert(is_bad)) if any_bad else result
-        # the first occurrence of an event_id in the batch is the event; later ones are duplicates
-        first = candidates.group_by("event_id", use_threads=False).aggregate([("record_no", "min")])
-        if first.num_rows < candidates.num_rows:
-            keep = pc.is_in(candidates["record_no"], value_set=first["record_no_min"])
-            candidates = candidates.filter(keep)
+        # the first occurrence of an event_id in the batch is the event; later ones are duplicates.
+        # Ids with different hashes differ: only a batch with two equal hashes among its
+        # candidates (a duplicate, or a collision) needs the group-by, which costs several times
+        # the sort of the hashes
+        hashes = np.sort(candidates["event_hash"].to_numpy())
+        if bool(np.any(hashes[1:] == hashes[:-1])):
+            first = candidates.group_by("event_id", use_threads=False).aggregate(
+                [("record_no", "min")]
+            )
+            if first.num_rows < candidates.num_rows:
+                keep = pc.is_in(candidates["record_no"], value_set=first["record_no_min"])
+                candidates = candidates.filter(keep)
         events = candidates.select(EVENT_ARROW_SCHEMA.names).cast(EVENT_ARROW_SCHEMA)
         bad = result.filter(is_bad) if any_bad else result.slice(0, 0)
         rejected = self._rejects(batch, bad, run_id, now)
