@@ -449,3 +449,89 @@ def test_a_failure_before_storing_still_stores_what_was_merged_so_far() -> None:
         for each in pipeline._coalesced(failing(), 2):
             stored.append(each.write.events.num_rows)
     assert stored == [1]
+
+
+def _duckdb_hashes(ids: list[str]) -> np.ndarray:
+    """Sorted DuckDB ``hash`` of the ids, as the DuckDB store computes them."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("_ids", pa.table({"event_id": pa.array(ids, pa.string())}))
+        found = con.execute("SELECT hash(event_id) AS h FROM _ids").to_arrow_table()
+    finally:
+        con.close()
+    return np.sort(found["h"].to_numpy())
+
+
+def test_validation_hands_on_the_sorted_hashes_of_its_events_ids() -> None:
+    # padded ids (hashed after the trim), a duplicate inside the batch (hashed once), a reject
+    records: list[Any] = [
+        event(1, event_id="  e-1 "),
+        event(2),
+        event(1),
+        event(3, channel=7),
+        "not json",
+        event(4),
+    ]
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    table = pa.table({"record_no": np.arange(1, len(lines) + 1), "record": lines})
+    validator = Validator()
+    try:
+        out = validator.validate(RawBatch("s", table, []), "run")
+    finally:
+        validator.close()
+    ids = out.events["event_id"].to_pylist()
+    assert ids == ["e-1", "e-2", "e-4"]
+    assert out.event_hashes is not None
+    assert out.event_hashes.tolist() == _duckdb_hashes(ids).tolist()
+
+
+def _hashed(ids: list[str], file_index: int = 0) -> pipeline._Prepared:
+    write = batch(*ids)
+    return pipeline._Prepared(
+        file_index,
+        0,
+        BatchWrite(
+            run_id=write.run_id,
+            events=write.events,
+            rejected=write.rejected,
+            records_read=write.records_read,
+            event_hashes=_duckdb_hashes(ids),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "later"),
+    [(["a", "b"], ["c", "d"]), (["a", "b"], ["b", "c"]), (["a"], ["a"]), ([], ["a"]), (["a"], [])],
+)
+def test_merging_by_hashes_agrees_with_comparing_the_ids(
+    first: list[str], later: list[str]
+) -> None:
+    exact = pipeline._merged(
+        pipeline._Prepared(0, 0, batch(*first)), pipeline._Prepared(0, 0, batch(*later))
+    )
+    hashed = pipeline._merged(_hashed(first), _hashed(later))
+    assert hashed.write.events["event_id"].to_pylist() == exact.write.events["event_id"].to_pylist()
+    assert hashed.write.duplicates_in_run == exact.write.duplicates_in_run
+    assert exact.write.event_hashes is None
+    kept = hashed.write.events["event_id"].to_pylist()
+    if set(first) & set(later):  # the ids were compared: the store hashes them itself
+        assert hashed.write.event_hashes is None
+    else:
+        assert hashed.write.event_hashes is not None
+        assert hashed.write.event_hashes.tolist() == _duckdb_hashes(kept).tolist()
+
+
+def test_a_store_given_the_hashes_finds_a_later_duplicate_as_with_its_own(tmp_path: Path) -> None:
+    with open_store(str(tmp_path / "s.duckdb")) as store:
+        store.start_run("r", [], "test")
+        with store.batch_writes():
+            assert store.write_batch(_hashed(["a", "b"]).write).accepted == 2
+            out = store.write_batch(_hashed(["c", "b"]).write)
+            assert (out.accepted, out.duplicates) == (1, 1)
+            assert store._run_hashes is not None
+            assert store._run_hashes.tolist() == _duckdb_hashes(["a", "b", "c", "b"]).tolist()
+        ids = store.query("SELECT event_id FROM events ORDER BY event_id")["event_id"].to_pylist()
+        assert ids == ["a", "b", "c"]

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar, cast
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from rich.console import Console
@@ -145,9 +146,23 @@ def _not_in(table: pa.Table, earlier: pa.Table) -> pa.Table:
 def _merged(first: _Prepared, later: _Prepared) -> _Prepared:
     """Two consecutive batches of one file as one, stored in one transaction with the outcome
     of storing them one after the other: an event of the later one whose event_id the first one
-    holds is a duplicate, and so is its annotation by an enricher that annotated the first."""
+    holds is a duplicate, and so is its annotation by an enricher that annotated the first.
+
+    When both carry the sorted hashes of their event ids and no hash of the later one is among
+    the first one's, no id is either (equal ids hash alike): the later events stay as they are
+    and the hashes are merged. Otherwise the ids are compared and the hashes dropped."""
     a, b = first.write, later.write
-    events = _not_in(b.events, a.events)
+    hashes = None
+    if a.event_hashes is not None and b.event_hashes is not None:
+        seen, new = a.event_hashes, b.event_hashes
+        if len(seen) and len(new):
+            at = np.minimum(np.searchsorted(seen, new), len(seen) - 1)
+            if not bool(np.any(seen[at] == new)):
+                hashes = np.concatenate([seen, new])
+                hashes.sort(kind="stable")  # two sorted runs: a linear merge
+        else:
+            hashes = np.concatenate([seen, new])
+    events = b.events if hashes is not None else _not_in(b.events, a.events)
     annotations = dict(a.annotations)
     for key, table in b.annotations.items():
         annotations[key] = (
@@ -168,6 +183,7 @@ def _merged(first: _Prepared, later: _Prepared) -> _Prepared:
             + b.duplicates_in_run
             + b.events.num_rows
             - events.num_rows,
+            event_hashes=hashes,
         ),
     )
 
@@ -351,6 +367,11 @@ def ingest_paths(
                     annotations=enriched.annotations,
                     records_read=validated.records_read,
                     duplicates_in_run=validated.duplicates_in_batch,
+                    # enrichers keep the rows; hashes only of ids none of them changed
+                    event_hashes=validated.event_hashes
+                    if enriched.events is validated.events
+                    or enriched.events["event_id"].equals(validated.events["event_id"])
+                    else None,
                 ),
             )
 

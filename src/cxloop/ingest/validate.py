@@ -93,6 +93,8 @@ class ValidatedBatch:
     rejected: pa.Table
     duplicates_in_batch: int
     records_read: int
+    event_hashes: np.ndarray | None = None
+    """DuckDB's ``hash(event_id)`` of the events, sorted (:attr:`BatchWrite.event_hashes`)."""
 
 
 @dataclass(frozen=True)
@@ -747,6 +749,7 @@ FROM _cx_result
             if first.num_rows < candidates.num_rows:
                 keep = pc.is_in(candidates["record_no"], value_set=first["record_no_min"])
                 candidates = candidates.filter(keep)
+                hashes = np.sort(candidates["event_hash"].to_numpy())
         events = candidates.select(EVENT_ARROW_SCHEMA.names).cast(EVENT_ARROW_SCHEMA)
         bad = result.filter(is_bad) if any_bad else result.slice(0, 0)
         rejected = self._rejects(batch, bad, run_id, now)
@@ -755,6 +758,7 @@ FROM _cx_result
             rejected=rejected,
             duplicates_in_batch=result.num_rows - bad.num_rows - events.num_rows,
             records_read=batch.size,
+            event_hashes=hashes,
         )
 
     def _rejects(self, batch: RawBatch, bad: pa.Table, run_id: str, now: dt.datetime) -> pa.Table:

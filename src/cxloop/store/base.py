@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, final
 
+import numpy as np
 import pyarrow as pa
 
 from cxloop.store.tables import (
@@ -45,6 +46,9 @@ class BatchWrite:
     annotations: dict[tuple[str, str], pa.Table] = field(default_factory=dict)
     records_read: int = 0
     duplicates_in_run: int = 0
+    event_hashes: np.ndarray | None = None
+    """DuckDB's ``hash(event_id)`` of every event, sorted (uint64), when the producer has them
+    (validation computes them): a DuckDB store then does not hash the ids again."""
 
 
 @dataclass(frozen=True)

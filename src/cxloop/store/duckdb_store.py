@@ -121,16 +121,17 @@ class DuckDBStore(Store):
         found = self.con.execute("SELECT hash(event_id) AS h FROM _cx_events").to_arrow_table()
         return np.sort(found.column("h").to_numpy())
 
-    def _new_hashes(self) -> np.ndarray | None:
-        """Hashes of the batch's event ids when none was stored by this run before (then the
-        batch can be inserted whole); ``None`` when the exact anti-join must decide."""
+    def _new_hashes(self, given: np.ndarray | None) -> np.ndarray | None:
+        """Hashes of the batch's event ids (``given`` by the batch, or computed here) when none
+        was stored by this run before (then the batch can be inserted whole); ``None`` when the
+        exact anti-join must decide."""
         if self._run_hashes is None:
             return None
         held = self.con.execute("SELECT count(*) FROM events").fetchone()
         if held is None or held[0] != self._run_events:  # another writer in this process
             self._run_hashes = None
             return None
-        hashes = self._batch_hashes()
+        hashes = self._batch_hashes() if given is None else given
         seen = self._run_hashes
         if len(seen) and len(hashes):
             at = np.minimum(np.searchsorted(seen, hashes), len(seen) - 1)
@@ -145,7 +146,7 @@ class DuckDBStore(Store):
         con.register("_cx_rejected", batch.rejected)
         con.register("_cx_enrichments", enrichments)
         try:
-            new_hashes = self._new_hashes()
+            new_hashes = self._new_hashes(batch.event_hashes)
             con.execute("BEGIN TRANSACTION")
             try:
                 cols = ", ".join(f'"{c}"' for c in batch.events.column_names)
