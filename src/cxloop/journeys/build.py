@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import ibis
 import ibis.expr.operations as ops
@@ -147,12 +148,18 @@ class JourneyBuild:
     cached: list[ir.Table] = field(default_factory=list)
     staged: tuple[str, ...] = ()
     """Outputs already written to their staging table by the build's ``stage``."""
+    staging: Any = None
+    """The build's ``stage`` when it also keeps the intermediate steps (a
+    :class:`cxloop.journeys.store_io.StagingArea`): :func:`~cxloop.journeys.store_io.save_build`
+    goes on writing through it, and :meth:`release` closes it."""
 
     def release(self) -> None:
         """Drop the intermediate tables the build cached on its engine."""
         for table in self.cached:
             table.release()
         self.cached.clear()
+        if self.staging is not None:
+            self.staging.close()
 
     def tables(self) -> dict[str, ir.Table]:
         """The outputs by stored table name."""
@@ -205,14 +212,24 @@ def build_journeys(
         A :class:`JourneyBuild` of lazy tables on the input's backend.
     """
     cached: list[ir.Table] = []
+    # a stage that keeps intermediate steps too (stage_into: on DuckDB it runs the build's
+    # statements on a worker thread while this one compiles the next) owns the connection
+    # until save_build: nothing here may run a statement of its own
+    keeper: Callable[[ir.Table], ir.Table] | None = getattr(stage, "keep", None)
+
+    def keep(table: ir.Table) -> ir.Table:
+        if keeper is not None:
+            return keeper(table)
+        kept = table.cache()
+        cached.append(kept)
+        return kept
+
     ev = prepare_events(events_with_profile, rules)
     if cache and not _cheap_to_rescan(events_with_profile):
-        ev = ev.cache()
-        cached.append(ev)
+        ev = keep(ev)
     grouped = group_contacts(contact_facts(ev, rules), rules)
     if cache:
-        grouped = grouped.cache()
-        cached.append(grouped)
+        grouped = keep(grouped)
     spans = grouped.group_by(["journey_id", "profile_id"]).aggregate(
         start_ms=grouped.start_ms.min(),
         end_ms=grouped.end_ms.max(),
@@ -224,8 +241,7 @@ def build_journeys(
         mapped = stage("journey_events", mapped)
         staged = ("journey_events",)
     elif cache:
-        mapped = mapped.cache()
-        cached.append(mapped)
+        mapped = keep(mapped)
     enriched = event_enrichments(enrichments)
     mapped_actor = mapped.inner_join(ev.select("event_id", "actor"), "event_id")
     sentiment = contact_sentiment(mapped_actor, enriched.get("sentiment"))
@@ -239,8 +255,7 @@ def build_journeys(
     )
     surveys = survey_ev.inner_join(mapped, "event_id").select(*SURVEY_COLUMNS)
     if cache:  # small, and read twice: by the journey facts and as an output
-        surveys = surveys.cache()
-        cached.append(surveys)
+        surveys = keep(surveys)
 
     facts = journey_facts(contacts, mapped, ev, surveys, enriched, rules, spans)
     contacts_out = _flags_to_int(contacts, ("assisted", "bot", "resolved", "case_opened")).select(
@@ -271,4 +286,5 @@ def build_journeys(
         surveys=surveys,
         cached=cached,
         staged=staged,
+        staging=stage if keeper is not None else None,
     )
