@@ -50,6 +50,30 @@ def test_epoch_ms_fast_path_equals_the_portable_form(con: Any) -> None:
     assert [r["portable"] for r in got] == expected
 
 
+def test_queries_run_together_give_what_each_gives_alone(con: Any) -> None:
+    """``to_pyarrow_all`` (on DuckDB: compiled while the one before runs on a worker thread)
+    returns each table's rows, typed and in order, as ``to_pyarrow`` does; a failing query
+    raises its own error."""
+    t = con.create_table(
+        "q", pa.table({"k": ["a", "b", "a", None], "v": [1.5, None, 2.0, 4.0], "n": [1, 2, 3, 4]})
+    )
+    tables = [
+        t.group_by("k").aggregate(s=t.v.sum(), c=t.count()).order_by("k"),
+        t.filter(t.n > 1).select("n", w=t.v.fill_null(0.0)).order_by("n"),
+        t.select(day=ibis.literal("2025-01-02").cast("date"), small=t.n.cast("int16")),
+    ]
+    alone = [x.to_pyarrow() for x in tables]
+    for dialect in (Dialect("duckdb"), Dialect()):
+        together = dialect.to_pyarrow_all(tables)
+        assert [x.schema for x in together] == [x.schema for x in alone]
+        assert [x.to_pylist() for x in together] == [x.to_pylist() for x in alone]
+    bad = t.select(x=ibis.literal("x").cast("int64"))
+    import duckdb
+
+    with pytest.raises(duckdb.ConversionException):
+        Dialect("duckdb").to_pyarrow_all([tables[0], bad, tables[1]])
+
+
 def test_utc_day_and_week_are_utc_whatever_the_session_time_zone(con: Any) -> None:
     stamps = [
         dt.datetime(2025, 7, 1, 20, 0, 0, 123_456, tzinfo=UTC),  # 2 July in Tokyo

@@ -149,6 +149,7 @@ def compute_metrics_by(
         raise ValueError(f"cannot break metrics down by {unknown[0]!r}; choose one of {DIMENSIONS}")
     chosen = [m for m in METRICS if names is None or m.name in names]
     out: dict[str, list[dict[str, Any]]] = {by: [] for by in bys}
+    queries: list[tuple[list[Metric], ir.Table]] = []
     for base in ("surveys", "journeys", "contacts", "legs"):
         ms = [m for m in chosen if m.base == base]
         if not ms:
@@ -180,8 +181,11 @@ def compute_metrics_by(
                 aggs[f"v{i}"] = stacked[f"x{i}"].quantile(m.quantile or 0.5, where=ok)
             else:
                 aggs[f"s{i}"] = stacked[f"x{i}"].sum(where=ok)
-        grouped = stacked.group_by(["d_by", "group"]).aggregate(**aggs).to_pyarrow().to_pylist()
-        for r in grouped:
+        queries.append((ms, stacked.group_by(["d_by", "group"]).aggregate(**aggs)))
+    # one query per fact table, run together (on DuckDB each compiled while the one before runs)
+    results = Dialect.of(f.journeys).to_pyarrow_all([q for _, q in queries])
+    for (ms, _), result in zip(queries, results, strict=True):
+        for r in result.to_pylist():
             by = r["d_by"]
             for i, m in enumerate(ms):
                 n = int(r[f"n{i}"] or 0)
