@@ -122,6 +122,47 @@ def test_any_starts_with_fast_path_equals_the_portable_form(con: Any) -> None:
     assert [r["portable"] for r in got] == expected
 
 
+def test_first_any_starts_with_fast_path_equals_the_portable_form(con: Any) -> None:
+    """Per group, the list at the smallest key tested (DuckDB: once per group) equals the
+    first of the per-row tests (a null or empty first list is false; later lists don't count)."""
+    rows = [
+        ("a", 3, ["customer_id:1"]),
+        ("a", 1, ["cookie:x"]),  # a's first: not signed in
+        ("b", 2, ["email:y", "customer_id:2"]),  # b's first: signed in
+        ("b", 5, None),
+        ("c", 7, None),  # c's only list is null
+        ("d", 4, []),
+        ("d", 9, ["customer_id:3"]),
+        ("e", 6, ["account:z"]),
+    ]
+    t = con.create_table(
+        "firsts",
+        pa.table(
+            {
+                "g": [r[0] for r in rows],
+                "k": [r[1] for r in rows],
+                "ids": pa.array([r[2] for r in rows], pa.list_(pa.string())),
+            }
+        ),
+    )
+    prefixes = ("customer_id:", "account:")
+    got = {}
+    for name, dialect in (("fast", Dialect("duckdb")), ("portable", Dialect())):
+        agg = t.group_by("g").aggregate(s=dialect.first_any_starts_with(t.ids, t.k, prefixes))
+        got[name] = {r["g"]: r["s"] for r in agg.to_pyarrow().to_pylist()}
+    assert (
+        "arg_min_null"
+        in ibis.to_sql(
+            t.group_by("g").aggregate(
+                s=Dialect("duckdb").first_any_starts_with(t.ids, t.k, prefixes)
+            )
+        ).lower()
+    )
+    expected = {"a": False, "b": True, "c": False, "d": False, "e": True}
+    assert got["fast"] == expected
+    assert got["portable"] == expected
+
+
 def test_isin_fast_path_equals_the_portable_form(con: Any) -> None:
     t = con.create_table("kinds", pa.table({"k": ["call_start", "page_view", None, "auth", ""]}))
     for values in (("call_start", "auth", "message"), ("auth",), ()):

@@ -224,8 +224,9 @@ def build_journeys(
         cached.append(kept)
         return kept
 
-    ev = prepare_events(events_with_profile, rules)
-    if cache and not _cheap_to_rescan(events_with_profile):
+    rescan = _cheap_to_rescan(events_with_profile)
+    ev = prepare_events(events_with_profile, rules, identifiers=rescan)
+    if cache and not rescan:
         ev = keep(ev)
     grouped = group_contacts(contact_facts(ev, rules), rules)
     if cache:

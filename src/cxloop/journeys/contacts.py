@@ -78,9 +78,14 @@ PREPARED_COLUMNS: tuple[str, ...] = (
 there, so the builder's cached copy of the events holds no wide text."""
 
 
-def prepare_events(events: ir.Table, rules: JourneyRules) -> ir.Table:
+def prepare_events(events: ir.Table, rules: JourneyRules, identifiers: bool = False) -> ir.Table:
     """Events with what the builder needs: epoch ms, the contact key, flags, and the few
-    attributes it reads (a call's handle time, an IVR menu's depth)."""
+    attributes it reads (a call's handle time, an IVR menu's depth).
+
+    ``identifiers``: keep the identifier lists too, so a contact's signed-in test reads its
+    first event's list once (:meth:`Dialect.first_any_starts_with`) instead of testing every
+    event's (``signed_in``) — for input that is rescanned, not copied: a copy of millions of
+    lists costs more than the test saves."""
     ev = events.select(*EVENT_INPUT_COLUMNS)
     dialect = Dialect.of(events)
     # only the pages the rules name matter, so the page is read (a regular expression, the
@@ -122,14 +127,17 @@ def prepare_events(events: ir.Table, rules: JourneyRules) -> ir.Table:
         # are told apart per contact
         page=page,
         is_identify=dialect.isin(ev.type, rules.identify_types),
-        signed_in=dialect.any_starts_with(
-            ev.identifiers, tuple(f"{t}:" for t in rules.signed_in_identifier_types)
-        ),
+        signed_in=dialect.any_starts_with(ev.identifiers, signed_in_prefixes(rules)),
         call_handle_s=(ev.type == "call_end").ifelse(call_handle, no_number),
         ivr_depth=(ev.type == "ivr_menu").ifelse(
             json_number_field(ev.attributes, "depth"), no_number
         ),
-    ).select(*PREPARED_COLUMNS)
+    ).select(*PREPARED_COLUMNS, *(("identifiers",) if identifiers else ()))
+
+
+def signed_in_prefixes(rules: JourneyRules) -> tuple[str, ...]:
+    """Identifier prefixes that show a customer arrived signed in (``customer_id:``)."""
+    return tuple(f"{t}:" for t in rules.signed_in_identifier_types)
 
 
 def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
@@ -140,6 +148,10 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
     """
     it = ev.filter(ev.role == "interaction")
     d = Dialect.of(ev)
+    if "identifiers" in it.columns:  # the first event's list, tested once per contact
+        signed_in = d.first_any_starts_with(it.identifiers, it.ts_ms, signed_in_prefixes(rules))
+    else:
+        signed_in = d.first(it.signed_in, it.ts_ms)
     is_call_end = it.type == "call_end"
     live_chat = d.isin(it.channel, ("chat", "sms", "social"))
     # counts of a kind of event are COUNT(*) FILTER (…), not SUM(CAST(… AS INT)): the sum
@@ -163,7 +175,7 @@ def contact_facts(ev: ir.Table, rules: JourneyRules) -> ir.Table:
         queue_wait_s=it.wait_s.sum(where=it.type == "queue_enter"),
         # asked to identify: each auth or login, plus arriving already signed in (a logged-in
         # chat carries the customer number from its first event)
-        identify=it.count(where=it.is_identify) + d.first(it.signed_in, it.ts_ms).ifelse(1, 0),
+        identify=it.count(where=it.is_identify) + signed_in.ifelse(1, 0),
         calls_ended=it.count(where=is_call_end),
         call_handle_s=it.call_handle_s.sum(where=is_call_end),
         chat_first_agent_ms=it.ts_ms.min(where=live_chat & (it.actor == "agent")),

@@ -121,6 +121,22 @@ class Dialect:
             found = found | joined.contains("|" + prefix)
         return found
 
+    def first_any_starts_with(
+        self, values: ir.ArrayColumn, key: ir.Column, prefixes: tuple[str, ...]
+    ) -> ir.BooleanScalar:
+        """Aggregate: whether the list at the smallest ``key`` has a string starting with one of
+        ``prefixes`` (``first(any_starts_with(values, prefixes), key)``). DuckDB takes that
+        row's list first (``arg_min_null``) and tests it once per group instead of once per
+        row; PostgreSQL cannot aggregate lists of different lengths, so elsewhere each row is
+        tested."""
+        if self.duckdb:
+            fn = _builtin("arg_min_null", (values.type(), key.type()), values.type())
+            first_list: ir.ArrayValue = fn(values, key)
+            tested: ir.BooleanScalar = self.any_starts_with(first_list, prefixes)
+            return tested
+        found: ir.BooleanScalar = self.first(self.any_starts_with(values, prefixes), key)
+        return found
+
     def to_pyarrow_all(self, tables: Sequence[ir.Table]) -> list[Any]:
         """The rows of each table as Arrow, in order, like ``[t.to_pyarrow() for t in tables]``
         (the tables on one backend). On DuckDB each query is compiled while the one before it
