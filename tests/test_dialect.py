@@ -315,6 +315,28 @@ def test_staged_build_saves_the_same_tables_and_cleans_up_on_failure(
     assert _rows(con.table("journeys").to_pyarrow()) == saved[0]["journeys"]
 
 
+def test_staged_parts_are_written_one_after_the_other(tmp_path: Path) -> None:
+    """An output staged in parts (the event map: the contacts' events, then the follow-on
+    events) is the union of the parts, in order, on the worker thread and without it."""
+    from cxloop.journeys.store_io import STAGING_SUFFIX, StagingArea
+
+    with open_store(str(tmp_path / "parts.duckdb")) as store:
+        backend = store.ibis()
+        first = backend.create_table("first", pa.table({"k": ["a", "b", "c"], "n": [1, 2, 3]}))
+        second = backend.create_table("second", pa.table({"k": ["d"], "n": [4]}))
+        written = []
+        for background in (True, False):
+            staging = StagingArea(store)
+            staging.background = background
+            staging("out", first, second)
+            assert staging.rows("out") == 4
+            staging.close()
+            written.append(backend.table("out" + STAGING_SUFFIX).to_pyarrow().to_pylist())
+    expected = [{"k": k, "n": n} for k, n in (("a", 1), ("b", 2), ("c", 3), ("d", 4))]
+    assert written[0] == expected
+    assert written[1] == expected
+
+
 def test_pinned_compression_is_what_duckdb_writes(tmp_path: Path) -> None:
     """A staged table's pinned columns are written with that method even where DuckDB would
     choose another (repeated values: a dictionary), the others as DuckDB chooses."""

@@ -293,6 +293,14 @@ def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
 def map_events(
     ev: ir.Table, contacts: ir.Table, journeys: ir.Table, rules: JourneyRules
 ) -> ir.Table:
+    """``event_id → journey_id`` (see :func:`map_event_parts`): the two parts' union."""
+    in_contacts, follow = map_event_parts(ev, contacts, journeys, rules)
+    return in_contacts.union(follow)
+
+
+def map_event_parts(
+    ev: ir.Table, contacts: ir.Table, journeys: ir.Table, rules: JourneyRules
+) -> tuple[ir.Table, ir.Table]:
     """``event_id → journey_id`` for every event that belongs to a journey: the events of its
     contacts (surveys and purchases sharing the conversation included) and follow-on events
     without a conversation (a survey, a refund) within ``follow_on_s`` after it."""
@@ -347,4 +355,4 @@ def map_events(
     # an event already in a contact (its own key is a contact's) is not a follow-on as well
     seen = keyed.select(seen=keyed.contact_key)
     follow = follow.anti_join(seen, follow.own_key == seen.seen)
-    return in_contacts.union(follow.select("event_id", "journey_id", "contact_key"))
+    return in_contacts, follow.select("event_id", "journey_id", "contact_key")

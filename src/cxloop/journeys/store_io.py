@@ -126,7 +126,9 @@ def _bound(backend: Any, name: str, schema: Any, temp: bool = False) -> ir.Table
 
 class StagingArea:
     """Where a build writes as it goes (:func:`stage_into`): calling it with ``(name, expr)``
-    writes an output to its staging table ``<name>__next``; :meth:`keep` keeps an intermediate
+    writes an output to its staging table ``<name>__next`` (``(name, expr, *more)``: the rows
+    of each part after the other's, one ``INSERT`` each on DuckDB — a ``UNION ALL`` under the
+    ``INSERT`` makes DuckDB write its rows on one thread); :meth:`keep` keeps an intermediate
     step in a temporary table. Both return the table that holds (or will hold) the rows.
 
     On DuckDB the statements run in order on one worker thread while the caller goes on
@@ -147,8 +149,12 @@ class StagingArea:
         self._temps: list[str] = []
         self._failed: BaseException | None = None
 
-    def __call__(self, name: str, expr: ir.Table) -> ir.Table:
+    def __call__(self, name: str, expr: ir.Table, *more: ir.Table) -> ir.Table:
         staged = name + STAGING_SUFFIX
+        if more and not self.background:
+            for part in more:
+                expr = expr.union(part)
+            more = ()
         typed = store_types(expr)
         pins = DUCKDB_COMPRESSION.get(name, {})
         if not self.background:
@@ -161,6 +167,7 @@ class StagingArea:
                 f'DROP TABLE IF EXISTS "{staged}"',
                 f'CREATE TABLE "{staged}" ({_column_defs(typed, pins)})',
                 _insert_sql(self.backend, f'"{staged}"', typed),
+                *(_insert_sql(self.backend, f'"{staged}"', store_types(p)) for p in more),
             ]
         )
         return _bound(self.backend, staged, typed.schema())
@@ -192,10 +199,13 @@ class StagingArea:
             raise RuntimeError("not run: an earlier statement of the build failed")
         try:
             con = self.backend.con
+            rows = 0
             for sql in statements:
                 con.execute(sql)
-            row = con.fetchone()  # the INSERT's row count
-            return int(row[0]) if row else 0
+                if sql.startswith("INSERT"):
+                    row = con.fetchone()  # the INSERT's row count
+                    rows += int(row[0]) if row else 0
+            return rows
         except BaseException as exc:
             self._failed = exc
             raise
