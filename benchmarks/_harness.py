@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,18 +39,42 @@ def run_snippet(body: str, setup: str = "") -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark snippet failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
-def median_runs(body: str, setup: str = "", repeats: int = 3) -> dict[str, Any]:
-    """Median seconds and peak memory over ``repeats`` fresh-process runs, plus every run."""
-    runs = [run_snippet(body, setup) for _ in range(repeats)]
+def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median wall seconds, CPU seconds and peak memory of fresh-process runs, plus every run."""
     return {
         "seconds_median": statistics.median(r["seconds"] for r in runs),
         "cpu_seconds_median": statistics.median(r["cpu_seconds"] for r in runs),
         "peak_rss_mb_median": statistics.median(r["peak_rss_mb"] for r in runs),
         "runs": runs,
     }
+
+
+def median_runs(body: str, setup: str = "", repeats: int = 3) -> dict[str, Any]:
+    """Median seconds and peak memory over ``repeats`` fresh-process runs, plus every run."""
+    return medians([run_snippet(body, setup) for _ in range(repeats)])
+
+
+def alternating_runs(
+    sides: dict[str, Callable[[], dict[str, Any]]], repeats: int = 3
+) -> dict[str, list[dict[str, Any]]]:
+    """Every side once per round, in turn, for ``repeats`` rounds: a change in the machine's
+    speed (these machines drift by 10-20% within minutes) then falls on all sides alike,
+    instead of on whichever side happened to run during it."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
+    for _ in range(repeats):
+        for name, run in sides.items():
+            runs[name].append(run())
+    return runs
+
+
+def paired_ratio(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], key: str) -> float:
+    """The median over rounds of ours / theirs for ``key``, each round's pair measured back to
+    back by :func:`alternating_runs` — steadier under drift than a ratio of two medians."""
+    return float(statistics.median(a[key] / b[key] for a, b in zip(ours, theirs, strict=True)))
 
 
 def machine() -> dict[str, Any]:

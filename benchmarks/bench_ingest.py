@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import machine, median_runs, run_snippet, write_result
+from _harness import machine, median_runs, medians, run_snippet, write_result
 
 LIMIT = """
 import duckdb, os
@@ -57,16 +56,6 @@ out.update(rows=s.records_read, accepted=s.accepted, duplicates=s.duplicates,
            rejected=s.rejected)
 store.close()
 """
-
-
-def _medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Median wall seconds, CPU seconds and peak memory of fresh-process runs, plus every run."""
-    return {
-        "seconds_median": statistics.median(r["seconds"] for r in runs),
-        "cpu_seconds_median": statistics.median(r["cpu_seconds"] for r in runs),
-        "peak_rss_mb_median": statistics.median(r["peak_rss_mb"] for r in runs),
-        "runs": runs,
-    }
 
 
 def main() -> None:
@@ -109,7 +98,7 @@ def main() -> None:
         core_runs.append(
             run_snippet(OURS.format(db=str(work / "core.duckdb"), events=events, enrich=False))
         )
-    limit, core = _medians(limit_runs), _medians(core_runs)
+    limit, core = medians(limit_runs), medians(core_runs)
     rows = core["runs"][0]["rows"]
     result = {
         "command": " ".join(["python", *sys.argv]),

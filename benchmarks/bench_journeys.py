@@ -14,6 +14,10 @@ with pm4py — AGPL, so it lives only in that throwaway venv and is never import
 Both sides start from the same table ``events_with_profile`` (stored events + ``profile_id``
 from the world's truth identities, prepared untimed): identity resolution is not measured here.
 Events are ingested without enrichers, so journey types are the rule-based labels.
+
+The sides run in turn, round by round (ours, the limit, pm4py on the log), each in a fresh
+process, so a drift of the machine's speed falls on all of them; besides the ratios of the
+medians, ``paired_ratio_*`` is the median of each round's own ratio.
 """
 
 from __future__ import annotations
@@ -24,12 +28,14 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import machine, median_runs, write_result
+from _harness import alternating_runs, machine, medians, paired_ratio, run_snippet, write_result
 
 PREPARE = """
 from pathlib import Path
@@ -147,27 +153,19 @@ def with_work_cpu(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def run_pm4py(python: str, log_parquet: str, repeats: int) -> dict[str, Any]:
-    runs = []
-    for _ in range(repeats):
-        done = subprocess.run(
-            [python, "-c", PM4PY.format(log_parquet=log_parquet)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"pm4py failed:\n{done.stderr[-3000:]}")
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    runs.sort(key=lambda r: r["seconds"])
-    mid = runs[len(runs) // 2]
-    return {
-        "seconds_median": mid["seconds"],
-        "cpu_seconds_median": mid["cpu_seconds"],
-        "peak_rss_mb_median": mid["peak_rss_mb"],
-        "runs": runs,
-        "note": "discover_dfg alone, after reading and formatting the log (not timed)",
-    }
+def run_pm4py_once(python: str, log_parquet: str) -> dict[str, Any]:
+    """One fresh-process run of pm4py's ``discover_dfg`` on the log (reading and formatting the
+    log not timed)."""
+    done = subprocess.run(
+        [python, "-c", PM4PY.format(log_parquet=log_parquet)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"pm4py failed:\n{done.stderr[-3000:]}")
+    run: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return run
 
 
 def main() -> None:
@@ -207,12 +205,16 @@ def main() -> None:
         "input": {"world": str(args.world), "prepare": prepared},
     }
     for name, table in (("world", "events_with_profile"), ("process_log", "process_log")):
-        ours = with_work_cpu(
-            median_runs(CXLOOP.format(db=db, table=table), CXLOOP_SETUP, repeats=args.repeats)
-        )
-        limit = with_work_cpu(
-            median_runs(LIMIT.format(db=db, table=table), LIMIT_SETUP, repeats=args.repeats)
-        )
+        sides: dict[str, Callable[[], dict[str, Any]]] = {
+            "ours": partial(run_snippet, CXLOOP.format(db=db, table=table), CXLOOP_SETUP),
+            "limit": partial(run_snippet, LIMIT.format(db=db, table=table), LIMIT_SETUP),
+        }
+        with_peer = name == "process_log" and Path(args.pm4py_python).exists()
+        if with_peer:
+            sides["pm4py"] = partial(run_pm4py_once, args.pm4py_python, log_parquet)
+        # the sides alternate round by round, so a drift of the machine's speed falls on all
+        runs = alternating_runs(sides, repeats=args.repeats)
+        ours, limit = with_work_cpu(medians(runs["ours"])), with_work_cpu(medians(runs["limit"]))
         part: dict[str, Any] = {
             "cxloop_build_and_metrics": ours,
             "limit_duckdb_dfg_window": limit,
@@ -221,11 +223,17 @@ def main() -> None:
             "work_cpu_ratio_to_limit": (
                 ours["work_cpu_seconds_median"] / limit["work_cpu_seconds_median"]
             ),
+            "paired_ratio_to_limit": paired_ratio(runs["ours"], runs["limit"], "seconds"),
+            "paired_work_cpu_ratio_to_limit": paired_ratio(
+                runs["ours"], runs["limit"], "work_cpu_seconds"
+            ),
         }
-        if name == "process_log" and Path(args.pm4py_python).exists():
-            pm = run_pm4py(args.pm4py_python, log_parquet, args.repeats)
+        if with_peer:
+            pm = medians(runs["pm4py"])
+            pm["note"] = "discover_dfg alone, after reading and formatting the log (not timed)"
             part["pm4py_discover_dfg"] = pm
             part["ratio_to_pm4py_dfg"] = ours["seconds_median"] / pm["seconds_median"]
+            part["paired_ratio_to_pm4py_dfg"] = paired_ratio(runs["ours"], runs["pm4py"], "seconds")
         result[name] = part
         print(name, json.dumps({k: v for k, v in part.items() if "ratio" in k}))
     print(write_result("journeys", result))
