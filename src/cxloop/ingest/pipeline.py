@@ -53,7 +53,7 @@ from cxloop.ingest.readers import (
     read_source,
 )
 from cxloop.ingest.validate import RawBatch, ValidatedBatch, ValidationSettings, Validator
-from cxloop.store import BatchWrite, Store
+from cxloop.store import BatchWrite, Store, any_hash_shared
 
 RawRedactor = Callable[[pa.Array], pa.Array]
 """Redacts the raw text of rejected records before they reach the dead letter."""
@@ -153,15 +153,13 @@ def _merged(first: _Prepared, later: _Prepared) -> _Prepared:
     and the hashes are merged. Otherwise the ids are compared and the hashes dropped."""
     a, b = first.write, later.write
     hashes = None
-    if a.event_hashes is not None and b.event_hashes is not None:
-        seen, new = a.event_hashes, b.event_hashes
-        if len(seen) and len(new):
-            at = np.minimum(np.searchsorted(seen, new), len(seen) - 1)
-            if not bool(np.any(seen[at] == new)):
-                hashes = np.concatenate([seen, new])
-                hashes.sort(kind="stable")  # two sorted runs: a linear merge
-        else:
-            hashes = np.concatenate([seen, new])
+    if (
+        a.event_hashes is not None
+        and b.event_hashes is not None
+        and not any_hash_shared(a.event_hashes, b.event_hashes)
+    ):
+        hashes = np.concatenate([a.event_hashes, b.event_hashes])
+        hashes.sort(kind="stable")  # two sorted runs: a linear merge
     events = b.events if hashes is not None else _not_in(b.events, a.events)
     annotations = dict(a.annotations)
     for key, table in b.annotations.items():

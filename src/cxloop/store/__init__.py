@@ -9,7 +9,14 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from cxloop.store.base import BatchOutcome, BatchWrite, IngestRun, Store, StoreError
+from cxloop.store.base import (
+    BatchOutcome,
+    BatchWrite,
+    IngestRun,
+    Store,
+    StoreError,
+    any_hash_shared,
+)
 from cxloop.store.tables import (
     ENRICHMENTS_SCHEMA,
     INGEST_RUNS_SCHEMA,
@@ -40,6 +47,7 @@ __all__ = [
     "PostgresStore",
     "Store",
     "StoreError",
+    "any_hash_shared",
     "open_store",
     "resolve_db",
 ]

@@ -76,6 +76,16 @@ class IngestRun:
     sources: list[str]
 
 
+def any_hash_shared(seen: np.ndarray, new: np.ndarray) -> bool:
+    """Whether a hash of ``new`` is also in ``seen`` (both sorted uint64 arrays, as
+    :attr:`BatchWrite.event_hashes`): a repeated event id, or a collision that the caller settles
+    by comparing the ids themselves. One binary search per hash of ``new``."""
+    if not len(seen) or not len(new):
+        return False
+    at = np.minimum(np.searchsorted(seen, new), len(seen) - 1)
+    return bool(np.any(seen[at] == new))
+
+
 def annotations_table(annotations: dict[tuple[str, str], pa.Table], run_id: str) -> pa.Table:
     """Stack per-enricher annotations into rows of the ``enrichments`` table."""
     parts = []

@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from cxloop.store.base import BatchWrite, Store, StoreError, annotations_table
+from cxloop.store.base import BatchWrite, Store, StoreError, annotations_table, any_hash_shared
 from cxloop.store.tables import TABLES, create_table_sql
 
 
@@ -132,12 +132,7 @@ class DuckDBStore(Store):
             self._run_hashes = None
             return None
         hashes = self._batch_hashes() if given is None else given
-        seen = self._run_hashes
-        if len(seen) and len(hashes):
-            at = np.minimum(np.searchsorted(seen, hashes), len(seen) - 1)
-            if bool(np.any(seen[at] == hashes)):
-                return None
-        return hashes
+        return None if any_hash_shared(self._run_hashes, hashes) else hashes
 
     def _write_batch(self, batch: BatchWrite) -> int:
         con = self.con
