@@ -273,19 +273,7 @@ class _PerRecordPhones(Validator):
     """Looks every phone up per record inside the statement, as the build before the batch
     look-up did: the reference the batch look-up must agree with."""
 
-    def _sql(
-        self,
-        now: dt.datetime,
-        run_id: str,
-        source: str,
-        *,
-        all_json: bool = False,
-        phones_after: bool = False,
-    ) -> str:
-        return super()._sql(now, run_id, source, all_json=all_json, phones_after=False)
-
-    def _put_phones(self, result: pa.Table) -> tuple[pa.Table, pa.Array | None]:
-        return result, None
+    phones_per_batch = False
 
 
 def _validated(validator: Validator, records: list[Any]) -> tuple[pa.Table, list[Any]]:
