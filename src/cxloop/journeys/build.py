@@ -3,9 +3,8 @@ queue legs and survey answers, as Ibis expressions (DuckDB, PostgreSQL, Spark al
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 import ibis
 import ibis.expr.operations as ops
@@ -128,9 +127,19 @@ SURVEY_COLUMNS: tuple[str, ...] = (
 )
 EVENT_MAP_COLUMNS: tuple[str, ...] = ("event_id", "journey_id", "contact_key")
 
-Stage = Callable[[str, ir.Table], ir.Table]
-"""Writes an output table where it will be stored and returns it (see
-:func:`cxloop.journeys.store_io.stage_into`)."""
+
+class Stage(Protocol):
+    """Where a build writes as it goes (:func:`cxloop.journeys.store_io.stage_into`)."""
+
+    def __call__(self, name: str, expr: ir.Table, *more: ir.Table) -> ir.Table:
+        """Write output ``name`` (the rows of ``expr`` and of each of ``more``) where it will be
+        stored; return the table that holds (or will hold) them."""
+
+    def keep(self, expr: ir.Table) -> ir.Table:
+        """Keep an intermediate step computed once; return the table that holds it."""
+
+    def close(self) -> None:
+        """Wait for everything written, then drop the intermediate steps."""
 
 
 @dataclass
@@ -153,10 +162,10 @@ class JourneyBuild:
     cached: list[ir.Table] = field(default_factory=list)
     staged: tuple[str, ...] = ()
     """Outputs already written to their staging table by the build's ``stage``."""
-    staging: Any = None
-    """The build's ``stage`` when it also keeps the intermediate steps (a
-    :class:`cxloop.journeys.store_io.StagingArea`): :func:`~cxloop.journeys.store_io.save_build`
-    goes on writing through it, and :meth:`release` closes it."""
+    staging: Stage | None = None
+    """The build's ``stage``, which also holds its intermediate steps:
+    :func:`~cxloop.journeys.store_io.save_build` goes on writing through it, and :meth:`release`
+    closes it."""
 
     def release(self) -> None:
         """Drop the intermediate tables the build cached on its engine."""
@@ -217,16 +226,13 @@ def build_journeys(
         A :class:`JourneyBuild` of lazy tables on the input's backend.
     """
     cached: list[ir.Table] = []
-    # a stage that keeps intermediate steps too (stage_into: on DuckDB it runs the build's
-    # statements on a worker thread while this one compiles the next) owns the connection
+    # a stage (stage_into: on DuckDB it runs the build's statements on a worker thread while
+    # this one compiles the next) keeps the intermediate steps too and owns the connection
     # until save_build: nothing here may run a statement of its own
-    keeper: Callable[[ir.Table], ir.Table] | None = getattr(stage, "keep", None)
-    # such a stage also takes an output in parts, each written by an INSERT of its own
-    parts_stage: Any = stage if keeper is not None else None
 
     def keep(table: ir.Table) -> ir.Table:
-        if keeper is not None:
-            return keeper(table)
+        if stage is not None:
+            return stage.keep(table)
         kept = table.cache()
         cached.append(kept)
         return kept
@@ -249,10 +255,7 @@ def build_journeys(
     if stage is not None:
         # the contacts' events and the follow-on events in two INSERTs: without a union
         # above it, DuckDB writes the 2M-row join in parallel (world: 1.3 -> 0.9 s, traced)
-        if parts_stage is not None:
-            mapped = parts_stage("journey_events", in_contacts, follow)
-        else:
-            mapped = stage("journey_events", mapped)
+        mapped = stage("journey_events", in_contacts, follow)
         staged = ("journey_events",)
     elif cache:
         mapped = keep(mapped)
@@ -300,5 +303,5 @@ def build_journeys(
         surveys=surveys,
         cached=cached,
         staged=staged,
-        staging=stage if keeper is not None else None,
+        staging=stage,
     )

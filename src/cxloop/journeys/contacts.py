@@ -290,14 +290,6 @@ def group_contacts(contacts: ir.Table, rules: JourneyRules) -> ir.Table:
     )
 
 
-def map_events(
-    ev: ir.Table, contacts: ir.Table, journeys: ir.Table, rules: JourneyRules
-) -> ir.Table:
-    """``event_id → journey_id`` (see :func:`map_event_parts`): the two parts' union."""
-    in_contacts, follow = map_event_parts(ev, contacts, journeys, rules)
-    return in_contacts.union(follow)
-
-
 def map_event_parts(
     ev: ir.Table, contacts: ir.Table, journeys: ir.Table, rules: JourneyRules
 ) -> tuple[ir.Table, ir.Table]:
