@@ -184,6 +184,88 @@ def test_fast_phone_path_never_disagrees_with_phonenumbers(e164: str, style: str
         assert fast == slow, raw
 
 
+def _national_examples() -> list[tuple[str, str]]:
+    """(national significant number, its region) of every example number."""
+    import phonenumbers
+
+    out = []
+    for e164 in EXAMPLES:
+        number = phonenumbers.parse(e164)
+        region = phonenumbers.region_code_for_number(number)
+        if region and region != "001":
+            out.append((phonenumbers.national_significant_number(number), region))
+    return out
+
+
+NATIONAL_EXAMPLES = _national_examples()
+
+
+@given(
+    st.sampled_from(NATIONAL_EXAMPLES),
+    st.sampled_from(
+        ["plain", "spaced", "dashed", "parens", "trunk", "idd", "us_idd", "with_code", "cut"]
+    ),
+    st.sampled_from(["own", "US", "GB", "DE", "IT", "CA", "FR", "AR", "BR", "JP"]),
+)
+def test_fast_national_phone_path_never_disagrees_with_phonenumbers(
+    example: tuple[str, str], style: str, region: str
+) -> None:
+    import phonenumbers
+
+    from cxloop.schema.identifiers import fast_e164
+
+    digits, own = example
+    region = own if region == "own" else region
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    assert meta is not None
+    raw = {
+        "plain": digits,
+        "spaced": " ".join(digits[i : i + 3] for i in range(0, len(digits), 3)),
+        "dashed": digits[:3] + "-" + digits[3:],
+        "parens": "(" + digits[:3] + ") " + digits[3:],
+        "trunk": (meta.national_prefix or "0") + digits,
+        "idd": "00" + str(meta.country_code) + digits,
+        "us_idd": "011 " + str(meta.country_code) + " " + digits,
+        "with_code": str(meta.country_code) + digits,
+        "cut": digits[:-1],
+    }[style]
+    fast = fast_e164(raw, region)
+    try:
+        slow: str | None = normalize_phone(raw, region)
+    except IdentifierError:
+        slow = None
+    if fast is not None:
+        assert fast == slow, (raw, region)
+
+
+@given(st.text("0123456789", min_size=1, max_size=18), st.sampled_from(["US", "GB", "DE", "IN"]))
+def test_fast_national_phone_path_on_any_digits(digits: str, region: str) -> None:
+    from cxloop.schema.identifiers import fast_e164
+
+    fast = fast_e164(digits, region)
+    try:
+        slow: str | None = normalize_phone(digits, region)
+    except IdentifierError:
+        slow = None
+    if fast is not None:
+        assert fast == slow, (digits, region)
+
+
+def test_fast_phone_path_answers_for_plain_national_numbers_of_the_default_region() -> None:
+    from cxloop.schema.identifiers import fast_e164
+
+    own = [(d, r) for d, r in NATIONAL_EXAMPLES if r == "US"]
+    assert own and all(fast_e164(d, "US") == "+1" + d for d, _ in own)
+    assert fast_e164("(415) 555-0123", "US") == "+14155550123"
+    assert fast_e164("1 415 555 0123", "US") is None  # the trunk prefix: the full parser
+    assert fast_e164("011 34 600 012 217", "US") == "+34600012217"  # the international prefix
+    assert fast_e164("011 0 600 012 217", "US") is None
+    assert fast_e164("415 555 0123", "CA") is None  # not the main region of +1
+    assert fast_e164("7911 123456", "GB") == "+447911123456"
+    assert fast_e164("(415) 555-0123", "us") is None  # phonenumbers knows no region "us"
+    assert fast_e164("(415) 555-0123", "XX") is None
+
+
 def test_fast_phone_path_answers_for_most_plain_international_numbers() -> None:
     from cxloop.schema.identifiers import fast_e164
 

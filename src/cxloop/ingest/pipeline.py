@@ -18,6 +18,7 @@ after the other would.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
@@ -66,6 +67,31 @@ PIPELINE_DEPTH = 1
 
 VALIDATION_THREADS = max(1, min(2, os.cpu_count() or 1))
 """Batches validated at the same time, each on its own thread and DuckDB connection."""
+
+
+ARROW_POOL: Callable[[], pa.MemoryPool] | None = pa.system_memory_pool
+"""Arrow's allocator while an ingest runs (``None``: leave the process's pool as it is).
+
+Each batch allocates tens of MB of Arrow buffers that are freed a batch later. pyarrow's default
+pool (mimalloc) hands such memory back to the system and faults it in again, zeroed, batch after
+batch; the C library's allocator keeps reusing it: about 4% of ingest's CPU
+(docs/performance.md)."""
+
+
+@contextlib.contextmanager
+def _arrow_pool() -> Iterator[None]:
+    """Arrow's default memory pool is :data:`ARROW_POOL` inside the block, as before after it
+    (the pool is one per process; buffers keep the pool they came from, so they are freed
+    right whichever is the default when they go)."""
+    if ARROW_POOL is None:
+        yield
+        return
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(ARROW_POOL())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(before)
 
 
 class _Ahead(Generic[_T]):
@@ -379,6 +405,7 @@ def ingest_paths(
     status = "failed"
     try:
         with (
+            _arrow_pool(),
             bar,
             store.batch_writes(),
             _Ahead(read_all(), PIPELINE_DEPTH, "cxloop-ingest-read") as raws,

@@ -97,57 +97,108 @@ _COMPACT_E164 = re.compile(r"^\+([1-9][0-9]{6,16})$")
 _PUNCTUATION = re.compile(r"[\s().\-]")
 
 
+_Rule = tuple[frozenset[int], re.Pattern[str] | None, str | None]
+
+
 @functools.cache
-def _calling_code_rules() -> dict[str, tuple[frozenset[int], re.Pattern[str] | None, str | None]]:
-    """Per country calling code: possible national lengths of its main region, the region's
-    national-prefix-for-parsing pattern and national prefix (from phonenumbers' metadata)."""
-    rules: dict[str, tuple[frozenset[int], re.Pattern[str] | None, str | None]] = {}
-    for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items():
-        meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, regions[0])
-        if meta is None or meta.general_desc is None:
-            continue
-        lengths = frozenset(meta.general_desc.possible_length or ())
-        pattern = meta.national_prefix_for_parsing
-        rules[str(code)] = (lengths, re.compile(pattern) if pattern else None, meta.national_prefix)
-    return rules
+def _calling_code_rule(code: str) -> _Rule | None:
+    """For a country calling code: the possible national lengths of its main region, the
+    region's national-prefix-for-parsing pattern and national prefix (from phonenumbers'
+    metadata, loaded for the codes that turn up only); ``None`` for a code without metadata."""
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(code))
+    if not regions:
+        return None
+    meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(int(code), regions[0])
+    if meta is None or meta.general_desc is None:
+        return None
+    lengths = frozenset(meta.general_desc.possible_length or ())
+    pattern = meta.national_prefix_for_parsing
+    return lengths, re.compile(pattern) if pattern else None, meta.national_prefix
 
 
-def fast_e164(raw: str) -> str | None:
+_COMPACT_NATIONAL = re.compile(r"^[0-9]{2,17}$")
+
+
+@functools.cache
+def _region_rules(region: str) -> tuple[str, re.Pattern[str] | None] | None:
+    """For a default region that is the main region of its calling code: that code and the
+    region's international (IDD) prefix pattern; ``None`` for any other region (its national
+    numbers take the full parser)."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)  # as the parser reads it
+    if meta is None or meta.country_code is None:
+        return None
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(meta.country_code, ())
+    if not regions or regions[0] != region:
+        return None
+    idd = meta.international_prefix
+    return str(meta.country_code), re.compile(idd) if idd else None
+
+
+def _plain_national(code: str, national: str) -> str | None:
+    """``+<code><national>`` when ``national`` is plainly a national significant number of the
+    calling code's main region (a possible length, no leading zero, no national prefix)."""
+    rule = _calling_code_rule(code)
+    if rule is None:
+        return None
+    lengths, prefix_pattern, prefix = rule
+    if (
+        len(national) not in lengths
+        or national.startswith("0")
+        or (prefix and national.startswith(prefix))
+        or (prefix_pattern is not None and prefix_pattern.match(national))
+    ):
+        return None
+    return f"+{code}{national}"
+
+
+def fast_e164(raw: str, default_region: str | None = None) -> str | None:
     """E.164 for a number that is plainly ``+<country code><national number>`` (punctuation
     aside), decided from phonenumbers' metadata without a full parse; ``None`` when the number
     needs the full parser (no ``+``, a national prefix or leading zero after the country code, a
     letter, an impossible length…). Never disagrees with :func:`normalize_phone` when it answers.
+
+    With ``default_region`` a number without ``+`` is answered too when it is plainly a national
+    number of that region — digits only, of a possible length, not starting with a zero, the
+    national prefix or its own calling code (each of which the full parser may read otherwise) —
+    and the region is the main one of its calling code; after the region's international prefix
+    (``011`` in the US) a number is read as after a ``+``.
     """
-    match = _COMPACT_E164.match(_PUNCTUATION.sub("", raw))
+    compact = _PUNCTUATION.sub("", raw)
+    match = _COMPACT_E164.match(compact)
     if match is None:
-        return None
+        if default_region is None or _COMPACT_NATIONAL.match(compact) is None:
+            return None
+        region = _region_rules(default_region)
+        if region is None:
+            return None
+        code, idd = region
+        dialled = idd.match(compact) if idd is not None else None
+        if dialled is not None:  # the international prefix, then as after a "+"
+            match = _COMPACT_E164.match("+" + compact[dialled.end() :])
+            if match is None:
+                return None
+        elif compact.startswith(code):
+            return None
+        else:
+            return _plain_national(code, compact)
     digits = match.group(1)
-    rules = _calling_code_rules()
     for size in (1, 2, 3):  # calling codes are prefix-free
         code = digits[:size]
-        if code in rules:
-            lengths, prefix_pattern, prefix = rules[code]
-            national = digits[size:]
-            if (
-                len(national) not in lengths
-                or national.startswith("0")
-                or (prefix and national.startswith(prefix))
-                or (prefix_pattern is not None and prefix_pattern.match(national))
-            ):
-                return None
-            return f"+{code}{national}"
+        if int(code) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return _plain_national(code, digits[size:])
     return None
 
 
 def normalize_phones(values: Iterable[str], default_region: str = "US") -> dict[str, str | None]:
     """Normalize many phone numbers at once: each distinct raw value is parsed once, plain
-    international numbers by :func:`fast_e164`, the rest by ``phonenumbers``.
+    international numbers and plain national numbers of ``default_region`` by
+    :func:`fast_e164`, the rest by ``phonenumbers``.
 
     Returns a mapping raw value → E.164, or ``None`` where the value is not a phone number.
     """
     out: dict[str, str | None] = {}
     for raw in set(values):
-        fast = fast_e164(raw)
+        fast = fast_e164(raw, default_region)
         if fast is not None:
             out[raw] = fast
             continue
