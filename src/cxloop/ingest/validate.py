@@ -182,6 +182,12 @@ def _is_wrong_string(field: str) -> str:
     )
 
 
+def _json_type(value: str) -> str:
+    """SQL: ``json_type`` of a JSON value the parse wrote (so valid JSON without leading white
+    space): an object is told by its first byte, and only the other values are parsed again."""
+    return f"CASE WHEN prefix({value}, '{{') THEN 'OBJECT' ELSE json_type({value}) END"
+
+
 def _fields_sql() -> str:
     """SQL: the known fields of each parsed record as typed columns, and the raw texts the checks
     quote. Identifiers and attributes keep their JSON type, decided once here."""
@@ -206,8 +212,8 @@ SELECT record_no, record, jtype,
   coalesce(j.scores.ces, j.ces) AS ces_raw,
   CASE WHEN j.scores IS NULL AND list_contains(keys, 'scores')
        THEN json_type(json_extract(record, '$.scores')) END AS scores_type,
-  j.attributes AS attributes_raw, json_type(j.attributes) AS attributes_raw_type,
-  j.identifiers AS ids_raw, json_type(j.identifiers) AS ids_raw_type,
+  j.attributes AS attributes_raw, {_json_type("j.attributes")} AS attributes_raw_type,
+  j.identifiers AS ids_raw, {_json_type("j.identifiers")} AS ids_raw_type,
   CASE WHEN {" OR ".join(f"prefix(j.{f}, '{{') OR prefix(j.{f}, '[')" for f in _STRING_FIELDS)}
     THEN list_filter([
       {" ".join(f"CASE WHEN {_is_wrong_string(f)} THEN '{f}' END," for f in _STRING_FIELDS)}
