@@ -14,7 +14,8 @@ process, median of --repeats:
 
 The limit and core runs alternate (limit, core, limit, core, …) so a change in the load of a
 shared machine falls on both sides alike. Reports events/s, peak memory and the ratios core/limit
-of wall and CPU seconds (goal: within 2x). Writes benchmarks/results/<--result>.json
+of wall and CPU seconds (goal: within 2x), of the medians and paired (the median of each round's
+own ratio). Writes benchmarks/results/<--result>.json
 (default ingest.json).
 """
 
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import machine, median_runs, medians, run_snippet, write_result
+from _harness import machine, median_runs, medians, paired_ratio, run_snippet, write_result
 
 LIMIT = """
 import duckdb, os
@@ -112,6 +113,10 @@ def main() -> None:
         "cxloop_ingest_core": {**core, "events_per_s": rows / core["seconds_median"]},
         "ratio_core_to_limit": core["seconds_median"] / limit["seconds_median"],
         "cpu_ratio_core_to_limit": core["cpu_seconds_median"] / limit["cpu_seconds_median"],
+        # each round's limit and core run back to back: the median of their ratios is steadier
+        # than the ratio of the medians when the machine's speed drifts between rounds
+        "paired_ratio_core_to_limit": paired_ratio(core_runs, limit_runs, "seconds"),
+        "paired_cpu_ratio_core_to_limit": paired_ratio(core_runs, limit_runs, "cpu_seconds"),
         "goal_ratio": 2.0,
     }
     if not args.skip_enriched:
