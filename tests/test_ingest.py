@@ -103,6 +103,18 @@ BAD_RECORDS: list[tuple[str, str, str, str]] = [
         "JSON object",
     ),
     ("unknown actor", json.dumps(event(17, actor="robot")), "actor", "not one of"),
+    (
+        "repeated field",
+        json.dumps(event(18, text="first"))[:-1] + ', "text": "second"}',
+        "text",
+        "appears more than once",
+    ),
+    (
+        "repeated unknown field",
+        json.dumps(event(19, campaign="a"))[:-1] + ', "campaign": "b"}',
+        "campaign",
+        "appears more than once",
+    ),
 ]
 
 

@@ -201,6 +201,8 @@ SELECT record_no, record, jtype,
   CASE WHEN len(keys) = {_KNOWN_PRESENT} THEN []::VARCHAR[]
        ELSE list_filter(keys, k -> NOT list_contains({_sql_list(KNOWN_FIELDS)}, k))
   END AS extra_keys,
+  CASE WHEN len(keys) <> {_KNOWN_PRESENT}
+       THEN list_filter(keys, (k, i) -> list_position(keys, k) < i)[1] END AS repeated_key,
   {strings},
   j.occurred_at AS occurred_at_raw,
   try_cast(j.occurred_at AS TIMESTAMPTZ) AS occurred_at,
@@ -391,6 +393,14 @@ def _checks(settings: ValidationSettings, now: dt.datetime) -> list[tuple[str, s
     min_time = settings.min_time.isoformat()
     tz_pattern = r"([Zz]|[+-]\d{2}(:?\d{2})?|UTC)$"
     checks: list[tuple[str, str, str]] = [
+        # the parse keeps one value of a name given twice: the record is not stored with the
+        # other silently dropped (a record with a repeated name never has as many keys as
+        # known fields present, so only those records look for one)
+        (
+            "repeated_key IS NOT NULL",
+            "left(repeated_key, 60)",
+            "left(repeated_key, 60) || ' appears more than once in the record'",
+        ),
         ("event_id IS NULL", "'event_id'", "'event_id is missing'"),
         # length counts characters, strlen bytes (free): only long texts are counted
         (
