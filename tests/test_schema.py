@@ -177,7 +177,6 @@ def _assert_fast_path_agrees(raw: str, region: str | None) -> None:
     st.sampled_from(["e164", "spaced", "dashed", "dotted", "parens", "zero"]),
 )
 def test_fast_phone_path_never_disagrees_with_phonenumbers(e164: str, style: str) -> None:
-
     digits = e164[1:]
     raw = {
         "e164": e164,

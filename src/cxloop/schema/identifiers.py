@@ -165,23 +165,25 @@ def fast_e164(raw: str, default_region: str | None = None) -> str | None:
     """
     compact = _PUNCTUATION.sub("", raw)
     match = _COMPACT_E164.match(compact)
-    if match is None:
-        if default_region is None or _COMPACT_NATIONAL.match(compact) is None:
-            return None
-        region = _region_rules(default_region)
-        if region is None:
-            return None
-        code, idd = region
-        dialled = idd.match(compact) if idd is not None else None
-        if dialled is not None:  # the international prefix, then as after a "+"
-            match = _COMPACT_E164.match("+" + compact[dialled.end() :])
-            if match is None:
-                return None
-        elif compact.startswith(code):
-            return None
-        else:
-            return _plain_national(code, compact)
-    digits = match.group(1)
+    if match is not None:
+        return _international(match.group(1))
+    if default_region is None or _COMPACT_NATIONAL.match(compact) is None:
+        return None
+    region = _region_rules(default_region)
+    if region is None:
+        return None
+    code, idd = region
+    dialled = idd.match(compact) if idd is not None else None
+    if dialled is not None:  # the international prefix: the rest reads as after a "+"
+        return fast_e164("+" + compact[dialled.end() :])
+    if compact.startswith(code):
+        return None
+    return _plain_national(code, compact)
+
+
+def _international(digits: str) -> str | None:
+    """E.164 of the digits after a ``+`` when they are plainly a calling code and a national
+    number of its main region (:func:`_plain_national`)."""
     for size in (1, 2, 3):  # calling codes are prefix-free
         code = digits[:size]
         if int(code) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
