@@ -150,8 +150,9 @@ same (its reason comes from ``jtype``)."""
 
 _KNOWN_PRESENT = " + ".join(f"(j.{f} IS NOT NULL)::INTEGER" for f in KNOWN_FIELDS)
 """SQL: how many known fields a record has with a non-null value. Each is one of its keys, so
-when the record has exactly that many keys, none of them is unknown (the exact list filter,
-which costs a lambda per key, runs only for the other records)."""
+when the record has exactly that many keys (``only_known``, computed once per record), none of
+them is unknown or repeated (the exact list filters, which cost a lambda per key, run only for
+the other records)."""
 
 
 def _trim_sql(value: str) -> str:
@@ -198,10 +199,10 @@ def _fields_sql() -> str:
     )
     return f"""
 SELECT record_no, record, jtype,
-  CASE WHEN len(keys) = {_KNOWN_PRESENT} THEN []::VARCHAR[]
+  CASE WHEN only_known THEN []::VARCHAR[]
        ELSE list_filter(keys, k -> NOT list_contains({_sql_list(KNOWN_FIELDS)}, k))
   END AS extra_keys,
-  CASE WHEN len(keys) <> {_KNOWN_PRESENT}
+  CASE WHEN NOT only_known
        THEN list_filter(keys, (k, i) -> list_position(keys, k) < i)[1] END AS repeated_key,
   {strings},
   j.occurred_at AS occurred_at_raw,
@@ -224,7 +225,7 @@ SELECT record_no, record, jtype,
     ELSE []::VARCHAR[] END AS wrong_type_fields,
   strlen(j.text) AS text_bytes,
   {MAX_TEXT_BYTES} AS text_limit
-FROM _cx_parsed
+FROM (SELECT *, len(keys) = {_KNOWN_PRESENT} AS only_known FROM _cx_parsed)
 """
 
 
