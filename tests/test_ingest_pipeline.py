@@ -523,3 +523,35 @@ def test_a_store_given_the_hashes_finds_a_later_duplicate_as_with_its_own(tmp_pa
             assert store._run_hashes.tolist() == _duckdb_hashes(["a", "b", "c", "b"]).tolist()
         ids = store.query("SELECT event_id FROM events ORDER BY event_id")["event_id"].to_pylist()
         assert ids == ["a", "b", "c"]
+
+
+def test_arrow_pool_is_the_system_one_while_ingests_run_and_restored_after_the_last() -> None:
+    before = pa.default_memory_pool().backend_name
+    pool = pipeline._ArrowPool()
+    first, second = pool.used(), pool.used()
+    first.__enter__()
+    assert pa.default_memory_pool().backend_name == "system"
+    second.__enter__()  # a second ingest starts before the first ends
+    first.__exit__(None, None, None)
+    assert pa.default_memory_pool().backend_name == "system"  # still in use by the second
+    second.__exit__(None, None, None)
+    assert pa.default_memory_pool().backend_name == before
+
+
+def test_an_ingest_leaves_the_process_arrow_pool_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        json.dumps(
+            {
+                "event_id": "e1",
+                "occurred_at": "2026-01-01T00:00:00Z",
+                "channel": "web",
+                "type": "page_view",
+            }
+        )
+        + "\n"
+    )
+    before = pa.default_memory_pool().backend_name
+    with open_store(":memory:") as store:
+        assert ingest_paths([path], store).accepted == 1
+    assert pa.default_memory_pool().backend_name == before

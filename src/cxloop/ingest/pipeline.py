@@ -69,29 +69,39 @@ VALIDATION_THREADS = max(1, min(2, os.cpu_count() or 1))
 """Batches validated at the same time, each on its own thread and DuckDB connection."""
 
 
-ARROW_POOL: Callable[[], pa.MemoryPool] | None = pa.system_memory_pool
-"""Arrow's allocator while an ingest runs (``None``: leave the process's pool as it is).
+class _ArrowPool:
+    """Arrow's default memory pool is the C library's while at least one ingest runs, and what
+    it was before once the last one ends (the pool is one per process; buffers keep the pool they
+    came from, so they are freed right whichever is the default when they go).
 
-Each batch allocates tens of MB of Arrow buffers that are freed a batch later. pyarrow's default
-pool (mimalloc) hands such memory back to the system and faults it in again, zeroed, batch after
-batch; the C library's allocator keeps reusing it (the kernel's share of ingest's CPU samples
-6.3 → 4.9%, docs/performance.md)."""
+    Each batch allocates tens of MB of Arrow buffers that are freed a batch later. pyarrow's
+    default pool (mimalloc) hands such memory back to the system and faults it in again, zeroed,
+    batch after batch; the C library's allocator keeps reusing it (the kernel's share of ingest's
+    CPU samples 6.3 → 4.9%, docs/performance.md)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._before: pa.MemoryPool | None = None
+
+    @contextlib.contextmanager
+    def used(self) -> Iterator[None]:
+        with self._lock:
+            if self._users == 0:
+                self._before = pa.default_memory_pool()
+                pa.set_memory_pool(pa.system_memory_pool())
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0 and self._before is not None:
+                    pa.set_memory_pool(self._before)
+                    self._before = None
 
 
-@contextlib.contextmanager
-def _arrow_pool() -> Iterator[None]:
-    """Arrow's default memory pool is :data:`ARROW_POOL` inside the block, as before after it
-    (the pool is one per process; buffers keep the pool they came from, so they are freed
-    right whichever is the default when they go)."""
-    if ARROW_POOL is None:
-        yield
-        return
-    before = pa.default_memory_pool()
-    pa.set_memory_pool(ARROW_POOL())
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(before)
+_ARROW_POOL = _ArrowPool()
 
 
 class _Ahead(Generic[_T]):
@@ -405,7 +415,7 @@ def ingest_paths(
     status = "failed"
     try:
         with (
-            _arrow_pool(),
+            _ARROW_POOL.used(),
             bar,
             store.batch_writes(),
             _Ahead(read_all(), PIPELINE_DEPTH, "cxloop-ingest-read") as raws,
