@@ -125,6 +125,44 @@ store.close()
     + WORK_CPU_END
 )
 
+# The I/O any build on this store must do, with nothing computed: read the input columns the
+# rules use (EVENT_INPUT_COLUMNS) into Arrow, and write the five tables the build just saved
+# (read back untimed, copied to tables of another name with the same column compression).
+FLOOR_SETUP = """
+import resource
+from cxloop.store import open_store
+from cxloop.journeys.contacts import EVENT_INPUT_COLUMNS
+from cxloop.journeys.store_io import DUCKDB_COMPRESSION, JOURNEY_TABLES, _column_defs
+import ibis
+store = open_store({db!r})
+duck = store.ibis().con
+saved = {{name: duck.sql(f'SELECT * FROM "{{name}}"').to_arrow_table() for name in JOURNEY_TABLES}}
+"""
+
+FLOOR = (
+    WORK_CPU_START
+    + """
+import time
+t0 = time.perf_counter()
+cols = ", ".join(f'"{{c}}"' for c in EVENT_INPUT_COLUMNS)
+read = duck.sql(f"SELECT {{cols}} FROM {table}").to_arrow_table()
+t1 = time.perf_counter()
+for name, rows in saved.items():
+    defs = _column_defs(ibis.memtable(rows), DUCKDB_COMPRESSION.get(name, {{}}))
+    duck.execute(f'CREATE OR REPLACE TABLE "floor_{{name}}" ({{defs}})')
+    duck.register("floor_rows", rows)
+    duck.execute(f'INSERT INTO "floor_{{name}}" SELECT * FROM floor_rows')
+    duck.unregister("floor_rows")
+t2 = time.perf_counter()
+out.update(read_rows=read.num_rows, read_seconds=t1 - t0, write_seconds=t2 - t1,
+           written_rows=sum(r.num_rows for r in saved.values()))
+for name in saved:
+    duck.execute(f'DROP TABLE "floor_{{name}}"')
+store.close()
+"""
+    + WORK_CPU_END
+)
+
 PM4PY = """
 import json, resource, sys, time
 import pandas as pd
@@ -208,6 +246,8 @@ def main() -> None:
         sides: dict[str, Callable[[], dict[str, Any]]] = {
             "ours": partial(run_snippet, CXLOOP.format(db=db, table=table), CXLOOP_SETUP),
             "limit": partial(run_snippet, LIMIT.format(db=db, table=table), LIMIT_SETUP),
+            # after ours in each round: it copies the tables ours has just saved
+            "io_floor": partial(run_snippet, FLOOR.format(table=table), FLOOR_SETUP.format(db=db)),
         }
         with_peer = name == "process_log" and Path(args.pm4py_python).exists()
         if with_peer:
@@ -228,12 +268,22 @@ def main() -> None:
                 runs["ours"], runs["limit"], "work_cpu_seconds"
             ),
         }
+        floor = medians(runs["io_floor"])
+        for key in ("read_seconds", "write_seconds"):
+            floor[f"{key}_median"] = statistics.median(r[key] for r in runs["io_floor"])
+        floor["note"] = (
+            "nothing computed: the input columns read into Arrow, the build's five tables "
+            "written from Arrow (with their column compression)"
+        )
+        part["io_floor"] = floor
+        part["io_floor_ratio_to_limit"] = floor["seconds_median"] / limit["seconds_median"]
         if with_peer:
             pm = medians(runs["pm4py"])
             pm["note"] = "discover_dfg alone, after reading and formatting the log (not timed)"
             part["pm4py_discover_dfg"] = pm
             part["ratio_to_pm4py_dfg"] = ours["seconds_median"] / pm["seconds_median"]
             part["paired_ratio_to_pm4py_dfg"] = paired_ratio(runs["ours"], runs["pm4py"], "seconds")
+            part["io_floor_ratio_to_pm4py_dfg"] = floor["seconds_median"] / pm["seconds_median"]
         result[name] = part
         print(name, json.dumps({k: v for k, v in part.items() if "ratio" in k}))
     print(write_result("journeys", result))
