@@ -290,6 +290,9 @@ def main() -> None:
             part["ratio_to_pm4py_dfg"] = ours["seconds_median"] / pm["seconds_median"]
             part["paired_ratio_to_pm4py_dfg"] = paired_ratio(runs["ours"], runs["pm4py"], "seconds")
             part["io_floor_ratio_to_pm4py_dfg"] = floor["seconds_median"] / pm["seconds_median"]
+            part["io_floor_write_ratio_to_pm4py_dfg"] = (
+                floor["write_seconds_median"] / pm["seconds_median"]
+            )
         result[name] = part
         print(name, json.dumps({k: v for k, v in part.items() if "ratio" in k}))
     print(write_result("journeys", result))
